@@ -1,0 +1,1 @@
+namespace SaeExplorer.Cli; public static class Program { public static int Main() { TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU); var a = TorchSharp.torch.ones(3,3); System.Console.WriteLine((a.matmul(a)).sum().item<float>()); return 0; } }
