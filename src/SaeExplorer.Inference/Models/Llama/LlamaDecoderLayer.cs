@@ -1,0 +1,35 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SaeExplorer.Inference.Models.Llama;
+
+/// <summary>One pre-norm decoder block; its output is the residual stream "after layer l" (resid_post).</summary>
+public sealed class LlamaDecoderLayer : Module<Tensor, Tensor>
+{
+    private readonly LlamaAttention self_attn;
+    private readonly LlamaMlp mlp;
+    private readonly RmsNorm input_layernorm;
+    private readonly RmsNorm post_attention_layernorm;
+
+    public LlamaDecoderLayer(LlamaConfig config, ILlamaWeights weights, int index) : base($"layers.{index}")
+    {
+        var prefix = $"model.layers.{index}";
+        self_attn = new LlamaAttention(config, weights, prefix + ".self_attn");
+        mlp = new LlamaMlp(config, weights, prefix + ".mlp");
+        input_layernorm = new RmsNorm("input_layernorm", weights, prefix + ".input_layernorm.weight", config.HiddenSize, config.RmsNormEps);
+        post_attention_layernorm = new RmsNorm("post_attention_layernorm", weights, prefix + ".post_attention_layernorm.weight", config.HiddenSize, config.RmsNormEps);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) =>
+        throw new InvalidOperationException("LlamaDecoderLayer needs rotary tables and a mask; call Forward(x, cos, sin, mask).");
+
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        var h = x + self_attn.Forward(input_layernorm.forward(x), cos, sin, mask);
+        var output = h + mlp.forward(post_attention_layernorm.forward(h));
+        return output.MoveToOuterDisposeScope();
+    }
+}

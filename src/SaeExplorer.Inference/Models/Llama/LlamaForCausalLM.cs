@@ -1,0 +1,77 @@
+using SaeExplorer.Inference.Loading;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SaeExplorer.Inference.Models.Llama;
+
+/// <summary>
+/// The root module, named like transformers' <c>LlamaForCausalLM</c> so parameter names equal checkpoint keys
+/// (<c>model.layers.3.mlp.up_proj.weight</c>, <c>lm_head.weight</c>). Built for a purpose: a residual capture of
+/// layer L holds layers 0..L and nothing deeper; the final norm and <c>lm_head</c> only when logits are wanted.
+/// </summary>
+public sealed class LlamaForCausalLM : Module<Tensor, Tensor>
+{
+    private readonly LlamaModel model;
+    private readonly Projection? lm_head;
+    private readonly Tensor? _tiedHead;
+
+    private LlamaForCausalLM(LlamaConfig config, ILlamaWeights weights, int layerCount, bool withHead, Device device, ScalarType dtype)
+        : base("LlamaForCausalLM")
+    {
+        Config = config;
+        Device = device;
+        DType = dtype;
+        model = new LlamaModel(config, weights, layerCount, withHead, device);
+        if (withHead)
+        {
+            if (config.TieWordEmbeddings)
+                _tiedHead = model.EmbedTokens.Weight;
+            else
+                lm_head = new Projection("lm_head", weights, "lm_head.weight", config.VocabSize, config.HiddenSize);
+        }
+        RegisterComponents();
+        eval();
+    }
+
+    public LlamaConfig Config { get; }
+    public Device Device { get; }
+    public ScalarType DType { get; }
+    public LlamaModel Model => model;
+    public int LoadedLayers => model.LayerCount;
+    public bool HasHead => model.HasFinalNorm;
+
+    /// <summary>
+    /// Loads what a capture up to <paramref name="deepestLayer"/> needs (or everything, with the head, when
+    /// <paramref name="withHead"/>), reading only those tensors from the directory.
+    /// </summary>
+    public static LlamaForCausalLM Load(string modelDirectory, int deepestLayer, bool withHead, ScalarType dtype, Device device)
+    {
+        var config = LlamaConfig.Load(Path.Combine(modelDirectory, "config.json"));
+        if (deepestLayer < -1 || deepestLayer >= config.NumHiddenLayers)
+            throw new ArgumentOutOfRangeException(nameof(deepestLayer),
+                $"layer {deepestLayer} does not exist: {modelDirectory} has {config.NumHiddenLayers} decoder layers (0..{config.NumHiddenLayers - 1}).");
+        using var dir = ModelDirectory.Open(modelDirectory);
+        return Create(config, new CheckpointWeights(dir, dtype, device), withHead ? config.NumHiddenLayers : deepestLayer + 1, withHead, dtype, device);
+    }
+
+    public static LlamaForCausalLM Create(LlamaConfig config, ILlamaWeights weights, int layerCount, bool withHead, ScalarType dtype, Device device)
+    {
+        using var noGrad = no_grad();
+        return new LlamaForCausalLM(config, weights, layerCount, withHead, device, dtype);
+    }
+
+    public override Tensor forward(Tensor input) =>
+        throw new InvalidOperationException("Call Model.Forward(...) for residuals or Logits(...) for next-token scores.");
+
+    /// <summary>Logits [B, T, vocab] in float32 for right-padded ids; needs the model loaded with its head.</summary>
+    public Tensor Logits(Tensor ids, Tensor attentionMask)
+    {
+        if (!HasHead)
+            throw new InvalidOperationException("this instance was loaded without the final norm and lm_head");
+        using var scope = NewDisposeScope();
+        var h = model.Forward(ids, attentionMask, model.LayerCount - 1, applyFinalNorm: true, onResidual: null);
+        var logits = lm_head is not null ? lm_head.forward(h) : functional.linear(h, _tiedHead!);
+        return logits.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,32 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SaeExplorer.Inference.Models.Llama;
+
+/// <summary>
+/// Llama's RMSNorm exactly as transformers' <c>LlamaRMSNorm</c>: the statistic is taken in float32 whatever the
+/// compute dtype, the normalised value is cast back, then multiplied by the weight in the compute dtype.
+/// </summary>
+public sealed class RmsNorm : Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+    private readonly double _eps;
+
+    public RmsNorm(string name, ILlamaWeights weights, string checkpointName, long hiddenSize, double eps) : base(name)
+    {
+        weight = new Parameter(weights.Get(checkpointName, [hiddenSize]), requires_grad: false);
+        _eps = eps;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = input.to_type(ScalarType.Float32);
+        var variance = x.pow(2).mean([-1], keepdim: true);
+        var normed = (x * torch.rsqrt(variance + _eps)).to_type(input.dtype);
+        return (weight * normed).MoveToOuterDisposeScope();
+    }
+}
