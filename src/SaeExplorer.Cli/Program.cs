@@ -1,1 +1,17 @@
-namespace SaeExplorer.Cli; public static class Program { public static int Main() { TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU); var a = TorchSharp.torch.ones(3,3); System.Console.WriteLine((a.matmul(a)).sum().item<float>()); return 0; } }
+using System.CommandLine;
+using SaeExplorer.Cli.Commands;
+
+namespace SaeExplorer.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("saex — SaeExplorer's command line: tokenize, capture residual-stream activations.")
+        {
+            TokenizeCommand.Create(),
+            CaptureCommand.Create(),
+        };
+        return root.Parse(args).Invoke();
+    }
+}

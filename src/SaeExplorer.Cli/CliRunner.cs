@@ -1,0 +1,45 @@
+using SaeExplorer.Core.Prompts;
+using SaeExplorer.Inference.Loading;
+using SaeExplorer.Inference.Tokenization;
+
+namespace SaeExplorer.Cli;
+
+/// <summary>
+/// Runs a command body and turns the failures a user can fix (bad input, missing or corrupt files) into one line
+/// on stderr and exit code 2; anything else is a bug and keeps its stack trace (exit 70).
+/// </summary>
+internal static class CliRunner
+{
+    public const int BadInput = 2;
+    public const int InternalError = 70;
+
+    public static int Run(string command, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            Console.Error.WriteLine($"saex {command}: error: {OneLine(e.Message)}");
+            return BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"saex {command}: cancelled.");
+            return 130;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"saex {command}: internal error: {e}");
+            return InternalError;
+        }
+    }
+
+    private static bool IsUserError(Exception e) =>
+        e is CheckpointException or PromptFileException or InvalidPromptException or ArgumentException
+            or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
+            or System.Text.Json.JsonException or InvalidDataException;
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+}
