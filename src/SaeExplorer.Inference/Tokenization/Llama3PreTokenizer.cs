@@ -66,6 +66,8 @@ internal sealed class Llama3PreTokenizer : PreTokenizer
 
     private enum CharClass : byte { Letter, Number, Space, Newline, Other }
 
+    private const int MaxCachedSegment = 4096;
+
     // Scratch buffers for one segment: code point classes and their UTF-16 start indices.
     [ThreadStatic] private static CharClass[]? t_classes;
     [ThreadStatic] private static int[]? t_starts;
@@ -75,9 +77,21 @@ internal sealed class Llama3PreTokenizer : PreTokenizer
     {
         if (from >= to) return;
         int maxCps = to - from;
-        var classes = t_classes is { } c && c.Length >= maxCps ? c : t_classes = new CharClass[Math.Max(maxCps, 256)];
-        var starts = t_starts is { } s && s.Length >= maxCps + 1 ? s : t_starts = new int[Math.Max(maxCps + 1, 257)];
-        var values = t_values is { } v && v.Length >= maxCps ? v : t_values = new int[Math.Max(maxCps, 256)];
+        CharClass[] classes;
+        int[] starts, values;
+        if (maxCps > MaxCachedSegment)
+        {
+            // A huge segment gets one-off buffers so a thread doesn't keep megabytes alive afterwards.
+            classes = new CharClass[maxCps];
+            starts = new int[maxCps + 1];
+            values = new int[maxCps];
+        }
+        else
+        {
+            classes = t_classes ??= new CharClass[MaxCachedSegment];
+            starts = t_starts ??= new int[MaxCachedSegment + 1];
+            values = t_values ??= new int[MaxCachedSegment];
+        }
 
         int n = 0;
         for (int i = from; i < to;)

@@ -321,6 +321,10 @@ public sealed class Llama3Tokenizer
     /// Decodes ids back to text (special tokens written as their text), like HF <c>decode</c> with
     /// <c>skip_special_tokens=False</c>: bytes are concatenated and invalid UTF-8 becomes U+FFFD.
     /// </summary>
+    /// <remarks>
+    /// Lossless on purpose: no <c>clean_up_tokenization_spaces</c> (which transformers may apply and which
+    /// turns " ." into "."), so decoding the ids of a text gives back exactly that text.
+    /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">An id is not in the vocabulary.</exception>
     public string Decode(IEnumerable<int> ids)
     {

@@ -35,7 +35,8 @@ public sealed class Llama3PreTokenizerTests
         var rng = new Random(20261126);
         for (int iter = 0; iter < 3000; iter++)
         {
-            int parts = rng.Next(0, 25);
+            // Mostly short strings; every 500th is long enough to exceed the scanner's cached buffers.
+            int parts = iter % 500 == 0 ? 6000 : rng.Next(0, 25);
             string text = string.Concat(Enumerable.Range(0, parts).Select(_ => alphabet[rng.Next(alphabet.Length)]));
             string[] expected = [.. Reference.Matches(text).Select(m => m.Value)];
             Assert.Equal(text, string.Concat(expected)); // the pattern always matches, so it covers the text
