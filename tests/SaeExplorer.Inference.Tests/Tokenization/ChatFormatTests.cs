@@ -7,17 +7,17 @@ public sealed class ChatFormatTests
 {
     private static Llama3Tokenizer Tok => Llama3Tokenizer.LoadEmbedded();
 
-    public static TheoryData<int, string> Cases => Fixtures.ChatCaseIndices();
+    public static TheoryData<int, string> Cases => TokenizerFixtures.ChatCaseIndices();
 
     [Fact]
-    public void FixtureHasAllTenConversations() => Assert.Equal(10, Fixtures.ChatCases.Length);
+    public void FixtureHasAllTenConversations() => Assert.Equal(10, TokenizerFixtures.ChatCases.Length);
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void Llama31_Render_MatchesHuggingFace(int index, string label)
     {
         _ = label;
-        var c = Fixtures.ChatCases[index];
+        var c = TokenizerFixtures.ChatCases[index];
         Assert.Equal(c.Rendered, ChatFormats.Render(ChatFormat.Llama31, c.Messages));
     }
 
@@ -26,7 +26,7 @@ public sealed class ChatFormatTests
     public void Llama31_InputIds_MatchHuggingFace(int index, string label)
     {
         _ = label;
-        var c = Fixtures.ChatCases[index];
+        var c = TokenizerFixtures.ChatCases[index];
         var encoder = new PromptEncoder(Tok, ChatFormat.Llama31, maxTokens: 131072);
         var prompt = encoder.Encode(c.Messages);
         Assert.Equal(c.InputIds, prompt.Ids);
@@ -163,7 +163,7 @@ public sealed class ChatFormatTests
     private static string ModelDirWithConfig(string fixtureName)
     {
         string dir = Directory.CreateTempSubdirectory("saex-tok-").FullName;
-        File.Copy(Path.Combine(Fixtures.Dir, fixtureName), Path.Combine(dir, "tokenizer_config.json"));
+        File.Copy(Path.Combine(TokenizerFixtures.Dir, fixtureName), Path.Combine(dir, "tokenizer_config.json"));
         return dir;
     }
 }

@@ -47,7 +47,7 @@ public sealed class Llama3PreTokenizerTests
     [Fact]
     public void FixtureStrings_MatchDotNetRegex()
     {
-        foreach (var c in Fixtures.TokenizerCases)
+        foreach (var c in TokenizerFixtures.TokenizerCases)
         {
             if (c.Text.Contains("<|", StringComparison.Ordinal) || c.Text.EnumerateRunes().Any(r => r.Value > 0xFFFF)) continue;
             Assert.Equal([.. Reference.Matches(c.Text).Select(m => m.Value)], Split(c.Text));

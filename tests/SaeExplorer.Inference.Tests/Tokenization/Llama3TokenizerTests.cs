@@ -7,17 +7,17 @@ public sealed class Llama3TokenizerTests
 {
     private static Llama3Tokenizer Tok => Llama3Tokenizer.LoadEmbedded();
 
-    public static TheoryData<int, string> Cases => Fixtures.TokenizerCaseIndices();
+    public static TheoryData<int, string> Cases => TokenizerFixtures.TokenizerCaseIndices();
 
     [Fact]
-    public void FixtureHasAllThirtyCases() => Assert.Equal(30, Fixtures.TokenizerCases.Length);
+    public void FixtureHasAllThirtyCases() => Assert.Equal(30, TokenizerFixtures.TokenizerCases.Length);
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void Ids_MatchHuggingFace(int index, string label)
     {
         _ = label;
-        var c = Fixtures.TokenizerCases[index];
+        var c = TokenizerFixtures.TokenizerCases[index];
         Assert.Equal(c.Ids, Tok.Encode(c.Text).Ids);
     }
 
@@ -26,7 +26,7 @@ public sealed class Llama3TokenizerTests
     public void IdsWithBos_MatchHuggingFace(int index, string label)
     {
         _ = label;
-        var c = Fixtures.TokenizerCases[index];
+        var c = TokenizerFixtures.TokenizerCases[index];
         var encoded = Tok.Encode(c.Text, addBos: true);
         Assert.Equal(c.IdsWithBos, encoded.Ids);
         Assert.Equal(new TokenOffset(0, 0), encoded.Offsets[0]);
@@ -38,7 +38,7 @@ public sealed class Llama3TokenizerTests
     public void Offsets_MatchHuggingFace(int index, string label)
     {
         _ = label;
-        var c = Fixtures.TokenizerCases[index];
+        var c = TokenizerFixtures.TokenizerCases[index];
         var expected = c.Offsets.Select(o => new TokenOffset(o[0], o[1])).ToArray();
         Assert.Equal(expected, Tok.Encode(c.Text).Offsets);
     }
@@ -48,7 +48,7 @@ public sealed class Llama3TokenizerTests
     public void Tokens_MatchHuggingFace(int index, string label)
     {
         _ = label;
-        var c = Fixtures.TokenizerCases[index];
+        var c = TokenizerFixtures.TokenizerCases[index];
         Assert.Equal(c.Tokens, c.Ids.Select(id => Tok.IdToToken(id)!).ToArray());
         Assert.Equal(c.Ids, c.Tokens.Select(t => Tok.TokenToId(t)!.Value).ToArray());
     }
@@ -58,7 +58,7 @@ public sealed class Llama3TokenizerTests
     public void Decode_MatchesHuggingFace(int index, string label)
     {
         _ = label;
-        var c = Fixtures.TokenizerCases[index];
+        var c = TokenizerFixtures.TokenizerCases[index];
         Assert.Equal(c.Decoded, Tok.Decode(c.Ids));
         Assert.Equal("<|begin_of_text|>" + c.Decoded, Tok.Decode(c.IdsWithBos));
     }

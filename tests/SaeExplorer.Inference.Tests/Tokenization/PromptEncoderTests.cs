@@ -10,7 +10,7 @@ public sealed class PromptEncoderTests
     [Fact]
     public void Raw_AddsBos_LikeHuggingFaceDefault()
     {
-        var c = Fixtures.TokenizerCases[0];
+        var c = TokenizerFixtures.TokenizerCases[0];
         var prompt = new PromptEncoder(Tok, ChatFormat.None, 100).EncodeRaw(c.Text);
         Assert.Equal(c.IdsWithBos, prompt.Ids);
         Assert.Equal(c.Text, prompt.Text);
@@ -21,7 +21,7 @@ public sealed class PromptEncoderTests
     [Fact]
     public void NoneFormat_SingleMessage_IsRawText()
     {
-        var c = Fixtures.TokenizerCases[3];
+        var c = TokenizerFixtures.TokenizerCases[3];
         var prompt = new PromptEncoder(Tok, ChatFormat.None, 100).Encode([new ChatMessage("user", c.Text)]);
         Assert.Equal(c.IdsWithBos, prompt.Ids);
     }
@@ -52,7 +52,7 @@ public sealed class PromptEncoderTests
     public void TooLongPrompt_IsRefusedWithCountAndLimit()
     {
         // The "standard" conversation is 41 tokens in the Llama 3.1 format.
-        var c = Fixtures.ChatCases[0];
+        var c = TokenizerFixtures.ChatCases[0];
         Assert.Equal(41, c.InputIds.Length);
         Assert.Equal(41, new PromptEncoder(Tok, ChatFormat.Llama31, 41).Encode(c.Messages).Count);
 

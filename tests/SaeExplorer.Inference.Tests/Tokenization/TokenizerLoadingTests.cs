@@ -37,7 +37,7 @@ public sealed class TokenizerLoadingTests
         try
         {
             string config = Path.Combine(dir, "tokenizer.json");
-            File.Copy(Path.Combine(Fixtures.Dir, "tokenizer_config.llama31.json"), config);
+            File.Copy(Path.Combine(TokenizerFixtures.Dir, "tokenizer_config.llama31.json"), config);
             var ex = Assert.Throws<InvalidDataException>(() => Llama3Tokenizer.Load(config));
             Assert.Contains(config, ex.Message);
             Assert.Contains("Llama 3 byte-level BPE tokenizer.json", ex.Message);
@@ -60,7 +60,7 @@ public sealed class TokenizerLoadingTests
             using (var file = File.Create(gz))
                 resource.CopyTo(file);
 
-            var c = Fixtures.TokenizerCases.Single(x => x.Text.StartsWith("Special tokens", StringComparison.Ordinal));
+            var c = TokenizerFixtures.TokenizerCases.Single(x => x.Text.StartsWith("Special tokens", StringComparison.Ordinal));
             var fromGz = Llama3Tokenizer.Load(gz);
             Assert.Equal(gz, fromGz.Source);
             Assert.Equal(c.Ids, fromGz.Encode(c.Text).Ids);

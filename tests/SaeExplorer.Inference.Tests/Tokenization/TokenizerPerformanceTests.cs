@@ -24,7 +24,7 @@ public sealed class TokenizerPerformanceTests(ITestOutputHelper output)
             double loadMs = sw.Elapsed.TotalMilliseconds;
 
             var encoder = new PromptEncoder(tok, ChatFormat.Llama31, 131072);
-            var chats = Fixtures.ChatCases;
+            var chats = TokenizerFixtures.ChatCases;
             sw.Restart();
             int tokens = 0;
             for (int i = 0; i < 300; i++)

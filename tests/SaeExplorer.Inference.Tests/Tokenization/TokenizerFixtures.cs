@@ -21,12 +21,12 @@ public sealed record ChatCase(
     [property: JsonPropertyName("rendered")] string Rendered,
     [property: JsonPropertyName("input_ids")] int[] InputIds);
 
-/// <summary>Loads the golden fixtures copied next to the test assembly.</summary>
-public static class Fixtures
+/// <summary>Loads the tokenizer goldens from tests/fixtures/tokenizer.</summary>
+public static class TokenizerFixtures
 {
     private static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = true };
 
-    public static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "tokenizer");
+    public static string Dir => Path.Combine(SaeExplorer.Tests.FixturePaths.Fixtures, "tokenizer");
 
     private static readonly Lazy<TokenizerCase[]> s_tokenizerCases = new(() =>
     {
