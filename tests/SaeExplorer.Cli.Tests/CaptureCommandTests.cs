@@ -1,7 +1,6 @@
 using System.Text.Json;
 using SaeExplorer.Inference.Loading;
 using SaeExplorer.Tests;
-using static TorchSharp.torch;
 
 namespace SaeExplorer.Cli.Tests;
 
@@ -23,18 +22,6 @@ public sealed class CaptureCommandTests
         messages = p.GetProperty("messages"),
     });
 
-    private static float[] Floats(SafetensorsFile file, string name)
-    {
-        using var t = file.ReadTensor(name);
-        return t.data<float>().ToArray();
-    }
-
-    private static double MaxAbsDiff(float[] a, float[] b)
-    {
-        Assert.Equal(b.Length, a.Length);
-        return a.Zip(b).Max(x => Math.Abs((double)x.First - x.Second));
-    }
-
     [Fact]
     public void Capture_writes_the_contract_tensors_and_matches_transformers()
     {
@@ -48,7 +35,6 @@ public sealed class CaptureCommandTests
         Assert.True(result.ExitCode == 0, result.StdErr);
         Assert.Contains("11/11 prompts", result.StdErr);
         using var file = SafetensorsFile.Open(output);
-        using var golden = SafetensorsFile.Open(FixturePaths.GoldenCapture);
         Assert.Equal(11 * 3, file.Entries.Count);
         foreach (var p in GoldenPrompts)
         {
@@ -62,7 +48,7 @@ public sealed class CaptureCommandTests
                 var entry = file[$"{id}.resid_post.{layer}"];
                 Assert.Equal("F32", entry.DType);
                 Assert.Equal([expectedIds.Length, 32L], entry.Shape);
-                var diff = MaxAbsDiff(Floats(file, entry.Name), Floats(golden, $"{id}.resid_post.{layer}"));
+                var diff = Golden.MaxAbsDiff(Golden.Floats(file, entry.Name), Golden.Capture($"{id}.resid_post.{layer}"));
                 Assert.True(diff <= 1e-4, $"{id} layer {layer}: {diff:E2}");
             }
             Assert.False(file.Contains($"{id}.resid_post.2"));
@@ -85,11 +71,10 @@ public sealed class CaptureCommandTests
 
         Assert.True(result.ExitCode == 0, result.StdErr);
         using var file = SafetensorsFile.Open(output);
-        using var golden = SafetensorsFile.Open(FixturePaths.GoldenCapture);
         Assert.Equal("bfloat16", file.Metadata["dtype"]);
-        var ours = Floats(file, "p0.resid_post.2");
-        var reference = Floats(golden, "p0.resid_post.2");
-        double rel = MaxAbsDiff(ours, reference) / reference.Max(x => Math.Abs((double)x));
+        var ours = Golden.Floats(file, "p0.resid_post.2");
+        var reference = Golden.Capture("p0.resid_post.2");
+        double rel = Golden.MaxAbsDiff(ours, reference) / Golden.MaxAbs(reference);
         Assert.InRange(rel, 1e-6, 1.5e-2);
     }
 
@@ -173,7 +158,6 @@ public sealed class CaptureCommandTests
         var result = Saex.Run("capture", "--model", model, "--prompts", prompts, "--layers", "3", "--out", output);
         Assert.True(result.ExitCode == 0, result.StdErr);
         using var file = SafetensorsFile.Open(output);
-        using var golden = SafetensorsFile.Open(FixturePaths.GoldenCapture);
-        Assert.True(MaxAbsDiff(Floats(file, "p1.resid_post.3"), Floats(golden, "p1.resid_post.3")) <= 1e-4);
+        Assert.True(Golden.MaxAbsDiff(Golden.Floats(file, "p1.resid_post.3"), Golden.Capture("p1.resid_post.3")) <= 1e-4);
     }
 }

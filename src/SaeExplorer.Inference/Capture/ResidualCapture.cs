@@ -86,14 +86,16 @@ public sealed class ResidualCapture(LlamaForCausalLM model)
         var idsTensor = tensor(idData, [b, t], device: Model.Device);
         var maskTensor = tensor(maskData, [b, t], device: Model.Device);
 
+        // Captured layers stay on the device until the pass is over: copying to the host inside the layer loop
+        // would synchronise the GPU once per captured layer.
         var captured = new Dictionary<int, Tensor>();
         Model.Model.Forward(idsTensor, maskTensor, deepest, applyFinalNorm: false, (layer, h) =>
         {
             if (wanted.Contains(layer))
-                captured[layer] = h.to_type(ScalarType.Float32, copy: true).cpu().MoveToOuterDisposeScope();
+                captured[layer] = h.to_type(ScalarType.Float32, copy: true).MoveToOuterDisposeScope();
         });
 
-        var perLayer = captured.ToDictionary(kv => kv.Key, kv => kv.Value.contiguous().data<float>().ToArray());
+        var perLayer = captured.ToDictionary(kv => kv.Key, kv => kv.Value.cpu().contiguous().data<float>().ToArray());
         var results = new List<CapturedPrompt>(b);
         for (int r = 0; r < b; r++)
         {

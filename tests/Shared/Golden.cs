@@ -1,8 +1,7 @@
 using System.Text.Json;
 using SaeExplorer.Inference.Loading;
-using SaeExplorer.Tests;
 
-namespace SaeExplorer.Inference.Tests;
+namespace SaeExplorer.Tests;
 
 /// <summary>The reference activations and prompts computed by transformers (see tests/fixtures/README.md).</summary>
 internal static class Golden
@@ -21,8 +20,14 @@ internal static class Golden
     public static float[] Floats(string path, string name)
     {
         using var file = SafetensorsFile.Open(path);
+        return Floats(file, name);
+    }
+
+    public static float[] Floats(SafetensorsFile file, string name)
+    {
         using var t = file.ReadTensor(name);
-        return t.to_type(TorchSharp.torch.ScalarType.Float32).data<float>().ToArray();
+        using var f = t.to_type(TorchSharp.torch.ScalarType.Float32);
+        return f.data<float>().ToArray();
     }
 
     public static long[] Longs(string path, string name)
