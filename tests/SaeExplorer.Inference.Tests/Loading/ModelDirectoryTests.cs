@@ -165,6 +165,61 @@ public sealed class ModelDirectoryTests
         Assert.Contains(expected, e.Message);
     }
 
+    /// <summary>Rewrites the tiny model as one model.safetensors (no index) with every tensor stored as <paramref name="dtype"/>.</summary>
+    private static string SingleFileCopy(TempDirectory tmp, ScalarType dtype)
+    {
+        var dir = Path.Combine(tmp.Path, "single-" + dtype);
+        Directory.CreateDirectory(dir);
+        foreach (var name in new[] { "config.json", "tokenizer_config.json" })
+            File.Copy(Path.Combine(FixturePaths.TinyModel, name), Path.Combine(dir, name));
+        var shards = Directory.GetFiles(FixturePaths.TinyModel, "model-*.safetensors").Select(SafetensorsFile.Open).ToList();
+        try
+        {
+            var entries = shards.SelectMany(f => f.Entries.Select(e => (File: f, Entry: e))).OrderBy(x => x.Entry.Name).ToList();
+            var specs = entries.Select(x => new SafetensorsSpec(x.Entry.Name, SafetensorsDType.FromScalarType(dtype), x.Entry.Shape)).ToList();
+            using var writer = new SafetensorsWriter(Path.Combine(dir, ModelDirectory.SingleFileName), specs);
+            foreach (var (file, entry) in entries)
+            {
+                using var stored = file.ReadTensor(entry.Name);
+                using var converted = stored.to_type(dtype);
+                writer.Write<byte>(entry.Name, converted.bytes);
+            }
+            writer.Commit();
+        }
+        finally
+        {
+            shards.ForEach(f => f.Dispose());
+        }
+        return dir;
+    }
+
+    [Fact]
+    public void A_single_file_float32_checkpoint_gives_the_golden_activations()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var dir = SingleFileCopy(tmp, ScalarType.Float32);
+        Assert.False(File.Exists(Path.Combine(dir, ModelDirectory.IndexFileName)));
+
+        // bf16 -> fp32 is exact, so the stored dtype must not change a single bit of the result.
+        var result = CaptureLayer(dir, 3);
+        Assert.Equal(0.0, Golden.MaxAbsDiff(result.ResidPost[3], Golden.Capture("p0.resid_post.3")));
+    }
+
+    [Fact]
+    public void A_float16_checkpoint_loads_and_stays_close_to_the_goldens()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var dir = SingleFileCopy(tmp, ScalarType.Float16);
+        using (var file = SafetensorsFile.Open(Path.Combine(dir, ModelDirectory.SingleFileName)))
+            Assert.All(file.Entries, e => Assert.Equal("F16", e.DType));
+
+        var result = CaptureLayer(dir, 3);
+        var golden = Golden.Capture("p0.resid_post.3");
+        // fp16 keeps more mantissa than bf16, so weights round-trip exactly unless a value falls into fp16's
+        // subnormal range; the residual stream moves by far less than a bf16 step.
+        Assert.True(Golden.MaxAbsDiff(result.ResidPost[3], golden) <= 1e-3 * Golden.MaxAbs(golden));
+    }
+
     [Fact]
     public void Writer_output_reads_back_exactly()
     {
