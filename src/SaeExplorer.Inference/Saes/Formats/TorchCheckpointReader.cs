@@ -1,0 +1,135 @@
+using System.IO.Compression;
+using System.Text;
+using SaeExplorer.Inference.Loading;
+using static TorchSharp.torch;
+
+namespace SaeExplorer.Inference.Saes.Formats;
+
+/// <summary>
+/// Reads the tensors of a <c>torch.save</c> state dict (the zip format PyTorch has written since 1.6) without
+/// running anything: the pickle is interpreted by <see cref="RestrictedUnpickler"/>, which knows dicts, tuples,
+/// scalars and the handful of torch globals that rebuild tensors, and refuses every other global — the same
+/// contract as <c>torch.load(weights_only=True)</c>. Storage bytes are streamed from the zip into torch memory.
+/// </summary>
+public static class TorchCheckpointReader
+{
+    public static Dictionary<string, Tensor> ReadStateDict(string path)
+    {
+        if (!File.Exists(path))
+            throw new CheckpointException(path, null, "file not found.");
+        ZipArchive zip;
+        try
+        {
+            zip = ZipFile.OpenRead(path);
+        }
+        catch (InvalidDataException)
+        {
+            var legacy = IsLegacyPickle(path);
+            throw new CheckpointException(path, null, legacy
+                ? "this is PyTorch's legacy (pre-1.6) serialization; re-save it with torch.save(state_dict, path) from a current PyTorch."
+                : "not a PyTorch checkpoint (not a zip archive); the file may be corrupt or truncated.");
+        }
+        using (zip)
+        {
+            var pickleEntry = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1)
+                ?? throw new CheckpointException(path, null, "not a PyTorch checkpoint: the archive has no <name>/data.pkl.");
+            var prefix = pickleEntry.FullName[..^"data.pkl".Length];
+            var byteOrder = zip.GetEntry(prefix + "byteorder");
+            if (byteOrder is not null)
+            {
+                using var r = new StreamReader(byteOrder.Open(), Encoding.ASCII);
+                if (r.ReadToEnd().Trim() != "little")
+                    throw new CheckpointException(path, null, "the checkpoint was saved on a big-endian machine; only little-endian checkpoints are supported.");
+            }
+
+            object? root;
+            using (var pkl = new MemoryStream())
+            {
+                using (var s = pickleEntry.Open())
+                    s.CopyTo(pkl);
+                try
+                {
+                    root = new RestrictedUnpickler(pkl.ToArray()).Load();
+                }
+                catch (UnpicklingException e)
+                {
+                    throw new CheckpointException(path, null, $"refused to load: {e.Message}", e);
+                }
+            }
+
+            var dict = root as Dictionary<object, object?>
+                ?? throw new CheckpointException(path, null, $"expected a state dict (a dict of name → tensor) but the pickle holds {RestrictedUnpickler.Describe(root)}.");
+            var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            try
+            {
+                foreach (var (key, value) in dict)
+                {
+                    if (key is not string name)
+                        throw new CheckpointException(path, null, $"state dict key {key} is not a string.");
+                    if (value is not PickledTensor pt)
+                        throw new CheckpointException(path, name, $"expected a tensor, found {RestrictedUnpickler.Describe(value)}.");
+                    result[name] = Materialize(zip, prefix, pt, path, name);
+                }
+            }
+            catch
+            {
+                foreach (var t in result.Values)
+                    t.Dispose();
+                throw;
+            }
+            return result;
+        }
+    }
+
+    private static bool IsLegacyPickle(string path)
+    {
+        using var fs = File.OpenRead(path);
+        return fs.ReadByte() == 0x80;
+    }
+
+    private static Tensor Materialize(ZipArchive zip, string prefix, PickledTensor pt, string path, string name)
+    {
+        var entry = zip.GetEntry($"{prefix}data/{pt.Storage.Key}")
+            ?? throw new CheckpointException(path, name, $"its storage data/{pt.Storage.Key} is missing from the archive (truncated file?).");
+        long elementSize = ElementSize(pt.Storage.DType);
+        long storageBytes = pt.Storage.ElementCount * elementSize;
+        if (entry.Length != storageBytes)
+            throw new CheckpointException(path, name, $"storage data/{pt.Storage.Key} has {entry.Length} bytes but its header says {storageBytes}; the file is corrupt.");
+
+        var storage = empty([pt.Storage.ElementCount], pt.Storage.DType);
+        try
+        {
+            using var s = entry.Open();
+            // Stream in slices: a 65,536 × 8,192 float32 encoder is 2 GiB, more than one managed array should hold.
+            const int chunkElements = 1 << 24;
+            var buffer = new byte[Math.Min(storageBytes, chunkElements * elementSize)];
+            for (long start = 0; start < pt.Storage.ElementCount; start += chunkElements)
+            {
+                long count = Math.Min(chunkElements, pt.Storage.ElementCount - start);
+                var span = buffer.AsSpan(0, (int)(count * elementSize));
+                s.ReadExactly(span);
+                using var slice = storage.narrow(0, start, count);
+                slice.bytes = span;
+            }
+            long needed = pt.StorageOffset + Enumerable.Range(0, pt.Shape.Length).Sum(i => (pt.Shape[i] - 1) * pt.Stride[i]) + 1;
+            if (pt.Shape.Any(d => d == 0))
+                needed = 0;
+            if (needed > pt.Storage.ElementCount)
+                throw new CheckpointException(path, name, "its shape and strides reach past the end of its storage; the file is corrupt.");
+            using var view = storage.as_strided(pt.Shape, pt.Stride, pt.StorageOffset);
+            return view.contiguous();
+        }
+        finally
+        {
+            storage.Dispose();
+        }
+    }
+
+    private static long ElementSize(ScalarType t) => t switch
+    {
+        ScalarType.Float64 or ScalarType.Int64 => 8,
+        ScalarType.Float32 or ScalarType.Int32 => 4,
+        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
+        _ => 1,
+    };
+}

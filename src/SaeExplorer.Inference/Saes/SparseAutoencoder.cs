@@ -1,0 +1,189 @@
+using SaeExplorer.Core.Features;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SaeExplorer.Inference.Saes;
+
+/// <summary>
+/// Shared input processing of every SAE architecture (as SAELens's base class): optional b_dec subtraction, the
+/// encoder affine map, and the decoder. Parameters use SAELens's names and layouts — <c>W_enc</c> [d_in, d_sae],
+/// <c>b_enc</c> [d_sae], <c>W_dec</c> [d_sae, d_in], <c>b_dec</c> [d_in] — whatever the file format; a loader may
+/// hand over a transposed view (Goodfire and sparsify store the encoder as [d_sae, d_in]) so that the product runs
+/// in the same memory layout, and so rounds the same way, as the reference implementation.
+/// </summary>
+public abstract class SparseAutoencoder : Module<Tensor, Tensor>
+{
+    private readonly Parameter W_enc;
+    private readonly Parameter b_enc;
+    private readonly Parameter W_dec;
+    private readonly Parameter b_dec;
+
+    protected SparseAutoencoder(string name, SaeConfig config, Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor bDec) : base(name)
+    {
+        Config = config;
+        CheckShape(config, "W_enc", wEnc, [config.DIn, config.DSae]);
+        CheckShape(config, "b_enc", bEnc, [config.DSae]);
+        CheckShape(config, "W_dec", wDec, [config.DSae, config.DIn]);
+        CheckShape(config, "b_dec", bDec, [config.DIn]);
+        W_enc = new Parameter(wEnc, requires_grad: false);
+        b_enc = new Parameter(bEnc, requires_grad: false);
+        W_dec = new Parameter(wDec, requires_grad: false);
+        b_dec = new Parameter(bDec, requires_grad: false);
+    }
+
+    public SaeConfig Config { get; }
+    public int DIn => Config.DIn;
+    public int DSae => Config.DSae;
+    public Device Device => W_enc.device;
+    public ScalarType DType => W_enc.dtype;
+
+    /// <summary>The decoder directions [d_sae, d_in] (for promoted-token analysis).</summary>
+    public Tensor DecoderWeight => W_dec;
+
+    protected static void CheckShape(SaeConfig config, string name, Tensor t, long[] expected)
+    {
+        if (!t.shape.SequenceEqual(expected))
+            throw new Loading.CheckpointException(config.Source, name,
+                $"has shape [{string.Join(", ", t.shape)}] but d_in {config.DIn} and d_sae {config.DSae} need [{string.Join(", ", expected)}].");
+    }
+
+    /// <summary>Pre-activations [..., d_sae] of activations [..., d_in] (in the SAE's dtype).</summary>
+    public Tensor PreActivations(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var input = x.to(DType, Device);
+        if (Config.ApplyBDecToInput)
+            input = input - b_dec;
+        return (input.matmul(W_enc) + b_enc).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Dense feature activations [..., d_sae].</summary>
+    public Tensor Encode(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return Activate(PreActivations(x)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The architecture's nonlinearity on pre-activations.</summary>
+    protected abstract Tensor Activate(Tensor pre);
+
+    /// <summary>Reconstruction [..., d_in] of feature activations [..., d_sae].</summary>
+    public Tensor Decode(Tensor features)
+    {
+        using var scope = NewDisposeScope();
+        return (features.to(DType, Device).matmul(W_dec) + b_dec).MoveToOuterDisposeScope();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return Decode(Encode(x)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Encodes [tokens, d_in] activations in chunks of <paramref name="chunkTokens"/> and keeps only the active
+    /// latents: the dense [tokens, d_sae] matrix never exists at once (20,000 tokens × 65,536 latents would be 5 GB).
+    /// </summary>
+    public SparseFeatureMatrix EncodeSparse(Tensor activations, int chunkTokens = 1024)
+    {
+        if (activations.dim() != 2 || activations.shape[1] != DIn)
+            throw new ArgumentException($"expected activations [tokens, {DIn}], got [{string.Join(", ", activations.shape)}]", nameof(activations));
+        int tokens = (int)activations.shape[0];
+        var starts = new int[tokens + 1];
+        var indices = new List<int>();
+        var values = new List<float>();
+        for (int begin = 0; begin < tokens; begin += chunkTokens)
+        {
+            using var scope = NewDisposeScope();
+            int n = Math.Min(chunkTokens, tokens - begin);
+            var features = Encode(activations.narrow(0, begin, n));
+            var nz = features.nonzero().cpu();
+            var nzValues = features.index(nz[.., 0], nz[.., 1]).to_type(ScalarType.Float32).cpu();
+            var rows = nz[.., 0].data<long>().ToArray();
+            var cols = nz[.., 1].data<long>().ToArray();
+            var vals = nzValues.data<float>().ToArray();
+            // nonzero() returns coordinates in row-major order, so each row's latents arrive ascending.
+            int k = 0;
+            for (int r = 0; r < n; r++)
+            {
+                while (k < rows.Length && rows[k] == r)
+                {
+                    indices.Add((int)cols[k]);
+                    values.Add(vals[k]);
+                    k++;
+                }
+                starts[begin + r + 1] = indices.Count;
+            }
+        }
+        return new SparseFeatureMatrix(tokens, DSae, starts, [.. indices], [.. values]);
+    }
+
+    /// <summary>MSE, fraction of variance explained and L0 of this SAE on activations [tokens, d_in].</summary>
+    public SaeReconstructionQuality Evaluate(Tensor activations)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = activations.to(ScalarType.Float32, Device);
+        var f = Encode(x);
+        var xHat = Decode(f).to_type(ScalarType.Float32);
+        var residual = (x - xHat).pow(2);
+        var centred = (x - x.mean([0], keepdim: true)).pow(2);
+        double mse = residual.mean().item<float>();
+        double fve = 1.0 - residual.sum().item<float>() / centred.sum().item<float>();
+        double l0 = f.gt(0).sum().item<long>() / (double)x.shape[0];
+        return new SaeReconstructionQuality(mse, fve, l0, (int)x.shape[0]);
+    }
+}
+
+/// <summary>The standard ReLU SAE (SAELens "standard"; Goodfire's Llama SAEs).</summary>
+public sealed class ReluSae : SparseAutoencoder
+{
+    public ReluSae(SaeConfig config, Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor bDec)
+        : base("ReluSae", config, wEnc, bEnc, wDec, bDec) => RegisterComponents();
+
+    protected override Tensor Activate(Tensor pre) => functional.relu(pre);
+}
+
+/// <summary>JumpReLU: a latent fires only above its learned threshold, and then passes its pre-activation.</summary>
+public sealed class JumpReluSae : SparseAutoencoder
+{
+    private readonly Parameter threshold;
+
+    public JumpReluSae(SaeConfig config, Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor bDec, Tensor threshold)
+        : base("JumpReluSae", config, wEnc, bEnc, wDec, bDec)
+    {
+        CheckShape(config, "threshold", threshold, [config.DSae]);
+        this.threshold = new Parameter(threshold, requires_grad: false);
+        RegisterComponents();
+    }
+
+    // SAELens: relu(pre) * (pre > threshold); the relu only matters for negative thresholds.
+    protected override Tensor Activate(Tensor pre)
+    {
+        using var scope = NewDisposeScope();
+        return (functional.relu(pre) * pre.gt(threshold).to_type(pre.dtype)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>TopK: keep the k largest ReLU pre-activations of each token, zero the rest (sparsify, SAELens "topk").</summary>
+public sealed class TopKSae : SparseAutoencoder
+{
+    public TopKSae(SaeConfig config, Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor bDec)
+        : base("TopKSae", config, wEnc, bEnc, wDec, bDec)
+    {
+        if (config.K is not > 0 || config.K > config.DSae)
+            throw new Loading.CheckpointException(config.Source, null, $"TopK SAE needs 0 < k ≤ d_sae ({config.DSae}); cfg gives k = {config.K?.ToString() ?? "nothing"}.");
+        RegisterComponents();
+    }
+
+    public int K => Config.K!.Value;
+
+    protected override Tensor Activate(Tensor pre)
+    {
+        using var scope = NewDisposeScope();
+        var (values, indices) = functional.relu(pre).topk(K, dim: -1);
+        return zeros_like(pre).scatter(-1, indices, values).MoveToOuterDisposeScope();
+    }
+}
