@@ -13,7 +13,37 @@ namespace SaeExplorer.Inference.Saes.Formats;
 /// </summary>
 public static class TorchCheckpointReader
 {
+    /// <summary>Reads a state dict: a dict whose every value is a tensor.</summary>
     public static Dictionary<string, Tensor> ReadStateDict(string path)
+    {
+        var root = Load(path);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            if (root is not Dictionary<object, object?> dict)
+                throw new CheckpointException(path, null, $"expected a state dict (a dict of name → tensor) but the pickle holds {RestrictedUnpickler.Describe(root)}.");
+            foreach (var (key, value) in dict)
+            {
+                if (key is not string name)
+                    throw new CheckpointException(path, null, $"state dict key {key} is not a string.");
+                if (value is not Tensor tensor)
+                    throw new CheckpointException(path, name, $"expected a tensor, found {RestrictedUnpickler.Describe(value)}.");
+                result[name] = tensor;
+            }
+            return result;
+        }
+        catch
+        {
+            DisposeTensors(root);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads any weights-only checkpoint: dicts (<c>Dictionary&lt;object, object?&gt;</c>), lists, tuples
+    /// (<c>object?[]</c>), strings, longs, doubles, bools, null and tensors (CPU, stored dtype). The caller owns the tensors.
+    /// </summary>
+    public static object? Load(string path)
     {
         if (!File.Exists(path))
             throw new CheckpointException(path, null, "file not found.");
@@ -56,28 +86,53 @@ public static class TorchCheckpointReader
                     throw new CheckpointException(path, null, $"refused to load: {e.Message}", e);
                 }
             }
-
-            var dict = root as Dictionary<object, object?>
-                ?? throw new CheckpointException(path, null, $"expected a state dict (a dict of name → tensor) but the pickle holds {RestrictedUnpickler.Describe(root)}.");
-            var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            var materialized = new List<Tensor>();
             try
             {
-                foreach (var (key, value) in dict)
-                {
-                    if (key is not string name)
-                        throw new CheckpointException(path, null, $"state dict key {key} is not a string.");
-                    if (value is not PickledTensor pt)
-                        throw new CheckpointException(path, name, $"expected a tensor, found {RestrictedUnpickler.Describe(value)}.");
-                    result[name] = Materialize(zip, prefix, pt, path, name);
-                }
+                return MaterializeAll(root, zip, prefix, path, null, materialized);
             }
             catch
             {
-                foreach (var t in result.Values)
-                    t.Dispose();
+                materialized.ForEach(t => t.Dispose());
                 throw;
             }
-            return result;
+        }
+    }
+
+    private static object? MaterializeAll(object? node, ZipArchive zip, string prefix, string path, string? name, List<Tensor> made)
+    {
+        switch (node)
+        {
+            case PickledTensor pt:
+                var t = Materialize(zip, prefix, pt, path, name ?? "tensor");
+                made.Add(t);
+                return t;
+            case Dictionary<object, object?> dict:
+                foreach (var key in dict.Keys.ToList())
+                    dict[key] = MaterializeAll(dict[key], zip, prefix, path, key as string ?? name, made);
+                return dict;
+            case List<object?> list:
+                for (int i = 0; i < list.Count; i++)
+                    list[i] = MaterializeAll(list[i], zip, prefix, path, name, made);
+                return list;
+            case object?[] tuple:
+                for (int i = 0; i < tuple.Length; i++)
+                    tuple[i] = MaterializeAll(tuple[i], zip, prefix, path, name, made);
+                return tuple;
+            default:
+                return node;
+        }
+    }
+
+    /// <summary>Disposes every tensor inside a structure returned by <see cref="Load"/>.</summary>
+    public static void DisposeTensors(object? node)
+    {
+        switch (node)
+        {
+            case Tensor t: t.Dispose(); break;
+            case Dictionary<object, object?> d: foreach (var v in d.Values) DisposeTensors(v); break;
+            case List<object?> l: l.ForEach(DisposeTensors); break;
+            case object?[] a: foreach (var v in a) DisposeTensors(v); break;
         }
     }
 
