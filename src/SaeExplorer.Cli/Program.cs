@@ -7,10 +7,11 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        var root = new RootCommand("saex — SaeExplorer's command line: tokenize, capture residual-stream activations.")
+        var root = new RootCommand("saex — SaeExplorer's command line: tokenize, capture residual-stream activations, encode them with an SAE.")
         {
             TokenizeCommand.Create(),
             CaptureCommand.Create(),
+            EncodeCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Diagnostics;
+using SaeExplorer.Inference.Loading;
+using SaeExplorer.Inference.Runtime;
+using SaeExplorer.Inference.Saes;
+using static TorchSharp.torch;
+
+namespace SaeExplorer.Cli.Commands;
+
+/// <summary>
+/// <c>saex encode</c>: SAE features of a <c>saex capture</c> file. Dense output is <c>{id}.features</c> [T, d_sae]
+/// float32; the default sparse output is CSR per prompt — <c>{id}.features.row_starts</c> int64 [T+1],
+/// <c>{id}.features.indices</c> int32 [nnz] (ascending within a token) and <c>{id}.features.values</c> float32 [nnz] —
+/// with <c>d_sae</c> in the metadata. In Python: <c>torch.sparse_csr_tensor(row_starts, indices, values, (T, d_sae))</c>.
+/// </summary>
+internal static class EncodeCommand
+{
+    public static Command Create()
+    {
+        var sae = new Option<string>("--sae") { Description = "SAE: Goodfire .pt, SAELens folder, or sparsify folder", Required = true };
+        var acts = new Option<string>("--acts") { Description = "activations written by saex capture", Required = true };
+        var layer = new Option<int>("--layer") { Description = "which captured layer to encode (resid_post.{layer})", Required = true };
+        var output = new Option<string>("--out") { Description = "output .safetensors file", Required = true };
+        var dense = new Option<bool>("--dense") { Description = "write dense [T, d_sae] features instead of CSR" };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+        var dtype = new Option<string>("--dtype") { Description = "SAE compute dtype: float32 or bfloat16", DefaultValueFactory = _ => "float32" };
+        var command = new Command("encode", "Encode captured activations with an SAE.") { sae, acts, layer, output, dense, device, dtype };
+        command.SetAction(r => CliRunner.Run("encode", () => Run(r.GetValue(sae)!, r.GetValue(acts)!, r.GetValue(layer), r.GetValue(output)!,
+            r.GetValue(dense), r.GetValue(device)!, r.GetValue(dtype)!)));
+        return command;
+    }
+
+    private static int Run(string saePath, string actsPath, int layer, string outPath, bool dense, string device, string dtype)
+    {
+        var clock = Stopwatch.StartNew();
+        var target = ComputeTarget.Parse(device, dtype);
+        using var acts = SafetensorsFile.Open(actsPath);
+        string suffix = $".resid_post.{layer}";
+        var ids = acts.Entries.Where(e => e.Name.EndsWith(suffix, StringComparison.Ordinal)).Select(e => e.Name[..^suffix.Length]).ToList();
+        if (ids.Count == 0)
+        {
+            var layers = acts.Entries.Select(e => e.Name).Where(n => n.Contains(".resid_post.")).Select(n => n[(n.LastIndexOf('.') + 1)..]).Distinct().Order();
+            throw new ArgumentException($"{actsPath} has no resid_post.{layer} tensors; it holds layer(s) {string.Join(", ", layers)}.");
+        }
+
+        using var model = SaeLoader.Load(saePath, target.DType, target.Device, layer);
+        int dModel = (int)acts[ids[0] + suffix].Shape[1];
+        SaeLoader.EnsureFits(model, dModel, $"the activations in {actsPath}");
+
+        var specs = new List<SafetensorsSpec>();
+        foreach (var id in ids)
+        {
+            long tokens = acts[id + suffix].Shape[0];
+            if (dense)
+                specs.Add(new SafetensorsSpec($"{id}.features", "F32", [tokens, model.DSae]));
+        }
+        var progress = new ConsoleProgress("encode", ids.Count, "prompts");
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = dense ? "saex.features.dense.v1" : "saex.features.csr.v1",
+            ["sae"] = Path.GetFullPath(saePath),
+            ["architecture"] = model.Config.Architecture,
+            ["layer"] = layer.ToString(),
+            ["d_sae"] = model.DSae.ToString(),
+        };
+
+        if (dense)
+        {
+            using var writer = new SafetensorsWriter(outPath, specs, metadata);
+            for (int i = 0; i < ids.Count; i++)
+            {
+                using var scope = NewDisposeScope();
+                var x = acts.ReadTensor(ids[i] + suffix);
+                var f = model.Encode(x).to_type(ScalarType.Float32).cpu();
+                writer.Write<float>($"{ids[i]}.features", f.data<float>().ToArray());
+                progress.Report(i + 1);
+            }
+            writer.Commit();
+        }
+        else
+        {
+            // CSR sizes are known only after encoding, so encode first and then stream the file out.
+            var encoded = new List<Core.Features.SparseFeatureMatrix>(ids.Count);
+            for (int i = 0; i < ids.Count; i++)
+            {
+                using var x = acts.ReadTensor(ids[i] + suffix);
+                encoded.Add(model.EncodeSparse(x));
+                progress.Report(i + 1);
+            }
+            for (int i = 0; i < ids.Count; i++)
+            {
+                specs.Add(new SafetensorsSpec($"{ids[i]}.features.row_starts", "I64", [encoded[i].TokenCount + 1]));
+                specs.Add(new SafetensorsSpec($"{ids[i]}.features.indices", "I32", [encoded[i].NonZeroCount]));
+                specs.Add(new SafetensorsSpec($"{ids[i]}.features.values", "F32", [encoded[i].NonZeroCount]));
+            }
+            using var writer = new SafetensorsWriter(outPath, specs, metadata);
+            for (int i = 0; i < ids.Count; i++)
+            {
+                writer.Write<long>($"{ids[i]}.features.row_starts", encoded[i].RowStarts.Select(x => (long)x).ToArray());
+                writer.Write<int>($"{ids[i]}.features.indices", encoded[i].Indices);
+                writer.Write<float>($"{ids[i]}.features.values", encoded[i].Values);
+            }
+            writer.Commit();
+        }
+        Console.Error.WriteLine($"wrote {outPath} ({ids.Count} prompts, {model.Config.Architecture} SAE, d_sae {model.DSae}) in {clock.Elapsed.TotalSeconds:F1}s");
+        return 0;
+    }
+}
