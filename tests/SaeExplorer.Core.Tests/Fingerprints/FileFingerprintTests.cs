@@ -98,14 +98,15 @@ public sealed class FileFingerprintTests : IDisposable
         Assert.Equal([(0L, 10L)], FileFingerprint.SampledRegions(10));
         Assert.Equal([(0L, 64 * MiB)], FileFingerprint.SampledRegions(64 * MiB));
 
-        // 96 MiB: head [0, 16), tail [80, 96), and the middle 64 MiB cut in 16 parts of 4 MiB, sampled at their centres.
+        // 96 MiB: head [0, 1), tail [95, 96), and the middle 94 MiB cut in 16 parts of 5.875 MiB, each sampled by a
+        // 256 KiB slice at its centre: part 0 is [1, 6.875) MiB, so its slice starts at 1 + (5.875 − 0.25) / 2 MiB.
         var regions = FileFingerprint.SampledRegions(96 * MiB);
         Assert.Equal(18, regions.Count);
-        Assert.Equal((0L, 16 * MiB), regions[0]);
-        Assert.Equal((16 * MiB + 1 * MiB + MiB / 2, MiB), regions[1]);
-        Assert.Equal((16 * MiB + 60 * MiB + 1 * MiB + MiB / 2, MiB), regions[16]);
-        Assert.Equal((80 * MiB, 16 * MiB), regions[17]);
-        Assert.Equal(48 * MiB, regions.Sum(r => r.Length));
+        Assert.Equal((0L, MiB), regions[0]);
+        Assert.Equal((3_997_696L, MiB / 4), regions[1]);
+        Assert.Equal((96_403_456L, MiB / 4), regions[16]);
+        Assert.Equal((95 * MiB, MiB), regions[17]);
+        Assert.Equal(6 * MiB, regions.Sum(r => r.Length));
     }
 
     [Fact]
@@ -125,9 +126,9 @@ public sealed class FileFingerprintTests : IDisposable
         }
 
         // The price of sampling: a byte between samples is not seen (the first byte after the head is one such).
-        SetByte(path, 16 * MiB, 0x7f);
+        SetByte(path, MiB, 0x7f);
         Assert.Equal(before, FileFingerprint.ForFile(path));
-        SetByte(path, 16 * MiB, 0);
+        SetByte(path, MiB, 0);
 
         using (var f = new FileStream(path, FileMode.Open, FileAccess.Write))
             f.SetLength(length - 1);
@@ -140,7 +141,7 @@ public sealed class FileFingerprintTests : IDisposable
         var path = WriteLarge("model.safetensors", 4L << 30);
         var watch = Stopwatch.StartNew();
         FileFingerprint.ForFile(path);
-        // 48 MiB read and hashed whatever the size; generous bound for a loaded 2-core CI box.
+        // 6 MiB read and hashed whatever the size; generous bound for a loaded 2-core CI box.
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
     }
 
