@@ -1,0 +1,106 @@
+using SaeExplorer.Core.Analysis;
+using SaeExplorer.Core.Experiments;
+using SaeExplorer.Core.Features;
+using SaeExplorer.Inference.Pipeline;
+using SaeExplorer.Inference.Runtime;
+using SaeExplorer.Tests;
+using static TorchSharp.torch;
+
+namespace SaeExplorer.Inference.Tests.Pipeline;
+
+public sealed class ExperimentPipelineTests
+{
+    private static string GoodfireSae => Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt");
+
+    private static ExperimentRequest Request(PromptSet set, int layer = 2, PoolingMethod pooling = PoolingMethod.Last) => new(
+        FixturePaths.TinyModel, GoodfireSae, layer, "auto", set, pooling, new ComputeTarget(CPU, ScalarType.Float32), BatchSize: 16,
+        [new Contrast("novice", "expert")]);
+
+    private static PromptSet SmallSet => PromptSets.BuiltIn() with { Topics = ["how vaccines work", "black holes"] };
+
+    [Fact]
+    public void The_builtin_300_prompt_set_runs_and_a_second_run_computes_nothing()
+    {
+        var cache = new MemoryFeatureCache();
+        var pipeline = new ExperimentPipeline();
+
+        var first = pipeline.Run(Request(PromptSets.BuiltIn()), cache);
+        Assert.Equal(300, first.Prompts.Count);
+        Assert.Equal(300, first.ComputedCount);
+        Assert.Equal(0, first.CachedCount);
+        Assert.Equal(256, first.DSae);
+        Assert.Equal(32, first.DModel);
+        Assert.Equal(6, first.Report.Conditions.Count);
+
+        var second = pipeline.Run(Request(PromptSets.BuiltIn()), cache);
+        Assert.Equal(0, second.ComputedCount);
+        Assert.Equal(300, second.CachedCount);
+        Assert.Equal(FeatureDiff.ToJson(first.Report), FeatureDiff.ToJson(second.Report));
+    }
+
+    [Fact]
+    public void Features_of_a_golden_prompt_match_the_reference_sae_output()
+    {
+        var result = new ExperimentPipeline().Run(Request(SmallSet), new MemoryFeatureCache());
+        var prompt = result.Prompts.Single(p => p.Prompt.Condition == "standard" && p.Prompt.Topic == "how vaccines work");
+        Assert.Equal(Golden.PromptIds[0], prompt.Cached.TokenIds);
+
+        var ours = prompt.Cached.Features.ToDense();
+        var golden = Golden.Floats(Path.Combine(FixturePaths.Golden, "golden_sae.safetensors"), "p0.goodfire.features");
+        Assert.True(Golden.MaxAbsDiff(ours, golden) <= 1e-4);
+        Assert.Equal(golden.Count(v => v != 0), prompt.Cached.Features.NonZeroCount);
+
+        // Last-token pooling is the last row; the raw activation pooled the same way is the last resid_post.2 row.
+        var lastRow = golden.AsSpan(golden.Length - 256).ToArray();
+        Assert.Equal(lastRow.Count(v => v != 0), prompt.PooledFeatures.ActiveCount);
+        var resid = Golden.Capture("p0.resid_post.2");
+        Assert.True(Golden.MaxAbsDiff(prompt.PooledActivations, resid.AsSpan(resid.Length - 32).ToArray()) <= 1e-5);
+    }
+
+    [Fact]
+    public void A_different_layer_or_dtype_never_reuses_cached_features()
+    {
+        var cache = new MemoryFeatureCache();
+        var pipeline = new ExperimentPipeline();
+        pipeline.Run(Request(SmallSet), cache);
+        Assert.Equal(12, cache.Count);
+
+        var otherLayer = pipeline.Run(Request(SmallSet, layer: 1), cache);
+        Assert.Equal(12, otherLayer.ComputedCount);
+
+        var bf16 = pipeline.Run(Request(SmallSet) with { Target = new ComputeTarget(CPU, ScalarType.BFloat16) }, cache);
+        Assert.Equal(12, bf16.ComputedCount);
+
+        // Pooling is applied after the cache, so changing it costs nothing.
+        var mean = pipeline.Run(Request(SmallSet, pooling: PoolingMethod.Mean), cache);
+        Assert.Equal(0, mean.ComputedCount);
+        Assert.Equal(36, cache.Count);
+    }
+
+    [Fact]
+    public void User_pooling_ignores_the_identical_chat_template()
+    {
+        var result = new ExperimentPipeline().Run(Request(SmallSet, pooling: PoolingMethod.User), new MemoryFeatureCache());
+        foreach (var p in result.Prompts)
+        {
+            var positions = p.Cached.UserTokenPositions;
+            Assert.NotEmpty(positions);
+            Assert.True(positions[0] > 25, "user tokens start after the system block");
+            var expected = FeaturePooling.Pool(p.Cached.Features, PoolingMethod.User, positions);
+            Assert.Equal(expected.Indices, p.PooledFeatures.Indices);
+        }
+    }
+
+    [Fact]
+    public void An_sae_for_another_width_stops_before_the_model_loads()
+    {
+        var wide = Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt");
+        using var tmp = FixturePaths.NewTempDirectory();
+        var model = tmp.Copy(FixturePaths.TinyModel, "wider");
+        var config = Path.Combine(model, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"hidden_size\": 32", "\"hidden_size\": 64"));
+        var e = Assert.Throws<ArgumentException>(() => new ExperimentPipeline().Run(Request(SmallSet) with { ModelDirectory = model, SaePath = wide }, new MemoryFeatureCache()));
+        Assert.Contains("32", e.Message);
+        Assert.Contains("64", e.Message);
+    }
+}
