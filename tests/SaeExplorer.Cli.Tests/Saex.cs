@@ -22,6 +22,8 @@ internal static class Saex
         return path;
     });
 
+    public static string ExecutablePath => Executable.Value;
+
     public static Result Run(params string[] args)
     {
         var start = new ProcessStartInfo(Executable.Value)

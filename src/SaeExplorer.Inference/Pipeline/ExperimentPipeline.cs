@@ -50,8 +50,10 @@ public sealed record ExperimentResult(
 /// </summary>
 public sealed class ExperimentPipeline
 {
+    /// <param name="afterEachStored">called with the running count after each computed prompt is in the cache</param>
+    /// <param name="onFingerprints">called once the work is known: (model fingerprint, SAE fingerprint, prompts, already cached)</param>
     public ExperimentResult Run(ExperimentRequest request, IFeatureCache cache, IProgress<PipelineProgress>? progress = null,
-        CancellationToken cancellation = default, Action<int>? afterEachStored = null)
+        CancellationToken cancellation = default, Action<int>? afterEachStored = null, Action<string, string, int, int>? onFingerprints = null)
     {
         var config = LlamaConfig.Load(Path.Combine(request.ModelDirectory, "config.json"));
         if (request.Layer < 0 || request.Layer >= config.NumHiddenLayers)
@@ -83,6 +85,7 @@ public sealed class ExperimentPipeline
         var keys = encoded.Select(e => FeatureCacheKey.Compute(modelFingerprint, saeFingerprint, request.Layer, dtype, format.ToString(), e.Ids)).ToArray();
         var missing = cache.MissingKeys(keys).ToHashSet(StringComparer.Ordinal);
         var todo = Enumerable.Range(0, prompts.Count).Where(i => missing.Contains(keys[i])).ToList();
+        onFingerprints?.Invoke(modelFingerprint, saeFingerprint, prompts.Count, prompts.Count - todo.Count);
         int computed = 0, dSae = 0;
         if (todo.Count > 0)
             (computed, dSae) = Compute(request, config, encoded, keys, todo, cache, progress, cancellation, afterEachStored);

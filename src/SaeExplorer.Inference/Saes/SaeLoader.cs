@@ -61,6 +61,34 @@ public static class SaeLoader
             "no SAE found in this folder: expected sae_weights.safetensors + cfg.json (SAELens), sae.safetensors + cfg.json (sparsify) or layers.N/ folders, or pass a Goodfire .pt file.");
     }
 
+    /// <summary>d_in and d_sae from the file headers alone (no weights read), to check a multi-GB SAE before loading it.</summary>
+    public static (int DIn, int DSae) ReadDimensions(string path, int? layer = null)
+    {
+        var (format, location) = Detect(path, layer);
+        switch (format)
+        {
+            case SaeFormat.Goodfire:
+            {
+                var shapes = TorchCheckpointReader.ReadShapes(location);
+                if (!shapes.TryGetValue("encoder_linear.weight", out var w) || w.Length != 2)
+                    throw new CheckpointException(location, "encoder_linear.weight", "missing or not a matrix; not a Goodfire SAE.");
+                return ((int)w[1], (int)w[0]);
+            }
+            case SaeFormat.SaeLens:
+            {
+                using var file = SafetensorsFile.Open(Path.Combine(location, "sae_weights.safetensors"));
+                var w = file["W_enc"].Shape;
+                return ((int)w[0], (int)w[1]);
+            }
+            default:
+            {
+                using var file = SafetensorsFile.Open(Path.Combine(location, "sae.safetensors"));
+                var w = file["encoder.weight"].Shape;
+                return ((int)w[1], (int)w[0]);
+            }
+        }
+    }
+
     /// <summary>Refuses an SAE trained on a different width than the model's residual stream, naming both numbers.</summary>
     public static void EnsureFits(SparseAutoencoder sae, int modelWidth, string modelDescription)
     {

@@ -39,63 +39,75 @@ public static class TorchCheckpointReader
         }
     }
 
+    /// <summary>Names and shapes of a state dict's tensors, read from the pickle alone (no tensor data is read).</summary>
+    public static Dictionary<string, long[]> ReadShapes(string path)
+    {
+        using var zip = OpenZip(path);
+        var (root, _) = Unpickle(zip, path);
+        if (root is not Dictionary<object, object?> dict)
+            throw new CheckpointException(path, null, $"expected a state dict (a dict of name → tensor) but the pickle holds {RestrictedUnpickler.Describe(root)}.");
+        return dict.Where(kv => kv.Key is string && kv.Value is PickledTensor)
+            .ToDictionary(kv => (string)kv.Key, kv => ((PickledTensor)kv.Value!).Shape, StringComparer.Ordinal);
+    }
+
     /// <summary>
     /// Reads any weights-only checkpoint: dicts (<c>Dictionary&lt;object, object?&gt;</c>), lists, tuples
     /// (<c>object?[]</c>), strings, longs, doubles, bools, null and tensors (CPU, stored dtype). The caller owns the tensors.
     /// </summary>
     public static object? Load(string path)
     {
-        if (!File.Exists(path))
-            throw new CheckpointException(path, null, "file not found.");
-        ZipArchive zip;
+        using var zip = OpenZip(path);
+        var (root, prefix) = Unpickle(zip, path);
+        var materialized = new List<Tensor>();
         try
         {
-            zip = ZipFile.OpenRead(path);
+            return MaterializeAll(root, zip, prefix, path, null, materialized);
+        }
+        catch
+        {
+            materialized.ForEach(t => t.Dispose());
+            throw;
+        }
+    }
+
+    private static ZipArchive OpenZip(string path)
+    {
+        if (!File.Exists(path))
+            throw new CheckpointException(path, null, "file not found.");
+        try
+        {
+            return ZipFile.OpenRead(path);
         }
         catch (InvalidDataException)
         {
-            var legacy = IsLegacyPickle(path);
-            throw new CheckpointException(path, null, legacy
+            throw new CheckpointException(path, null, IsLegacyPickle(path)
                 ? "this is PyTorch's legacy (pre-1.6) serialization; re-save it with torch.save(state_dict, path) from a current PyTorch."
                 : "not a PyTorch checkpoint (not a zip archive); the file may be corrupt or truncated.");
         }
-        using (zip)
-        {
-            var pickleEntry = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1)
-                ?? throw new CheckpointException(path, null, "not a PyTorch checkpoint: the archive has no <name>/data.pkl.");
-            var prefix = pickleEntry.FullName[..^"data.pkl".Length];
-            var byteOrder = zip.GetEntry(prefix + "byteorder");
-            if (byteOrder is not null)
-            {
-                using var r = new StreamReader(byteOrder.Open(), Encoding.ASCII);
-                if (r.ReadToEnd().Trim() != "little")
-                    throw new CheckpointException(path, null, "the checkpoint was saved on a big-endian machine; only little-endian checkpoints are supported.");
-            }
+    }
 
-            object? root;
-            using (var pkl = new MemoryStream())
-            {
-                using (var s = pickleEntry.Open())
-                    s.CopyTo(pkl);
-                try
-                {
-                    root = new RestrictedUnpickler(pkl.ToArray()).Load();
-                }
-                catch (UnpicklingException e)
-                {
-                    throw new CheckpointException(path, null, $"refused to load: {e.Message}", e);
-                }
-            }
-            var materialized = new List<Tensor>();
-            try
-            {
-                return MaterializeAll(root, zip, prefix, path, null, materialized);
-            }
-            catch
-            {
-                materialized.ForEach(t => t.Dispose());
-                throw;
-            }
+    private static (object? Root, string Prefix) Unpickle(ZipArchive zip, string path)
+    {
+        var pickleEntry = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1)
+            ?? throw new CheckpointException(path, null, "not a PyTorch checkpoint: the archive has no <name>/data.pkl.");
+        var prefix = pickleEntry.FullName[..^"data.pkl".Length];
+        var byteOrder = zip.GetEntry(prefix + "byteorder");
+        if (byteOrder is not null)
+        {
+            using var r = new StreamReader(byteOrder.Open(), Encoding.ASCII);
+            if (r.ReadToEnd().Trim() != "little")
+                throw new CheckpointException(path, null, "the checkpoint was saved on a big-endian machine; only little-endian checkpoints are supported.");
+        }
+        using var pkl = new MemoryStream();
+        using (var s = pickleEntry.Open())
+            s.CopyTo(pkl);
+        try
+        {
+            return (new RestrictedUnpickler(pkl.ToArray()).Load(), prefix);
+        }
+        catch (UnpicklingException e)
+        {
+            throw new CheckpointException(path, null, $"refused to load: {e.Message}", e);
         }
     }
 

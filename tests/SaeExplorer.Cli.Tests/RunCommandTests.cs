@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Text.Json;
+using SaeExplorer.Inference.Saes.Formats;
+using SaeExplorer.Tests;
+using static TorchSharp.torch;
+
+namespace SaeExplorer.Cli.Tests;
+
+public sealed class RunCommandTests
+{
+    private static string GoodfireSae => Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt");
+
+    private static string[] RunArgs(string store, string output, params string[] extra) =>
+    [
+        "run", "--model", FixturePaths.TinyModel, "--sae", GoodfireSae, "--layer", "2", "--store", store, "--out", output,
+        "--batch-size", "16", .. extra,
+    ];
+
+    [Fact]
+    public void The_builtin_experiment_writes_every_artefact_and_a_rerun_reuses_the_store()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var store = Path.Combine(tmp.Path, "store.db");
+        var output = Path.Combine(tmp.Path, "out");
+
+        var first = Saex.Run(RunArgs(store, output));
+
+        Assert.True(first.ExitCode == 0, first.StdErr);
+        Assert.Contains("300 prompts: 0 already in", first.StdErr);
+        Assert.Contains("computed 300, reused 0", first.StdErr);
+
+        var root = TorchCheckpointReader.Load(Path.Combine(output, "features_layer2.pt")) as Dictionary<object, object?>;
+        try
+        {
+            var features = Assert.IsAssignableFrom<Tensor>(root!["features"]);
+            Assert.Equal([300L, 256L], features.shape);
+            var ids = Assert.IsType<List<object?>>(root["ids"]).Cast<string>().ToList();
+            Assert.Equal(300, ids.Distinct().Count());
+            Assert.Contains("novice/black-holes", ids);
+            var counts = Assert.IsAssignableFrom<Tensor>(root["active_counts"]).data<long>().ToArray();
+            var dense = features.data<float>().ToArray();
+            for (int i = 0; i < 300; i++)
+                Assert.Equal(counts[i], dense.Skip(i * 256).Take(256).Count(v => v != 0));
+        }
+        finally
+        {
+            TorchCheckpointReader.DisposeTensors(root);
+        }
+
+        var acts = TorchCheckpointReader.Load(Path.Combine(output, "activations_layer2.pt")) as Dictionary<object, object?>;
+        try
+        {
+            Assert.Equal([300L, 32L], Assert.IsAssignableFrom<Tensor>(acts!["activations"]).shape);
+            Assert.Equal(2L, acts["layer"]);
+            Assert.Equal("last", acts["pooling"]);
+        }
+        finally
+        {
+            TorchCheckpointReader.DisposeTensors(acts);
+        }
+
+        using var diff = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "feature_diff.json")));
+        Assert.Equal(6, diff.RootElement.GetProperty("conditions").EnumerateObject().Count());
+        var contrast = diff.RootElement.GetProperty("contrasts")[0];
+        Assert.Equal("novice", contrast.GetProperty("a").GetString());
+        Assert.Equal("expert", contrast.GetProperty("b").GetString());
+
+        var second = Saex.Run(RunArgs(store, output));
+        Assert.True(second.ExitCode == 0, second.StdErr);
+        Assert.Contains("300 prompts: 300 already in", second.StdErr);
+        Assert.Contains("computed 0, reused 300", second.StdErr);
+        using var diff2 = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "feature_diff.json")));
+        Assert.Equal(diff.RootElement.GetRawText(), diff2.RootElement.GetRawText());
+    }
+
+    [Fact]
+    public void A_run_killed_midway_resumes_computing_only_what_was_missing()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var store = Path.Combine(tmp.Path, "store.db");
+        var output = Path.Combine(tmp.Path, "out");
+
+        // The child holds after its 40th stored prompt; kill -9 it there.
+        var start = new ProcessStartInfo(Saex.ExecutablePath) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in RunArgs(store, output, "--batch-size", "4"))
+            start.ArgumentList.Add(arg);
+        start.Environment["SAEX_TEST_HOLD_AFTER_PROMPTS"] = "40";
+        using (var child = Process.Start(start)!)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            string? line;
+            while ((line = child.StandardError.ReadLine()) is not null && !line.StartsWith("holding after 40"))
+                Assert.True(DateTime.UtcNow < deadline, "the child never reached the hold point");
+            Assert.NotNull(line);
+            child.Kill(entireProcessTree: true);
+            child.WaitForExit();
+        }
+        Assert.False(File.Exists(Path.Combine(output, "feature_diff.json")));
+
+        var resumed = Saex.Run(RunArgs(store, output));
+
+        Assert.True(resumed.ExitCode == 0, resumed.StdErr);
+        Assert.Contains("300 prompts: 40 already in", resumed.StdErr);
+        Assert.Contains("computed 260, reused 40", resumed.StdErr);
+        Assert.True(File.Exists(Path.Combine(output, "feature_diff.json")));
+    }
+
+    [Fact]
+    public void A_store_that_is_not_a_store_is_refused_clearly()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var notes = Path.Combine(tmp.Path, "notes.db");
+        File.WriteAllText(notes, "these are my notes, not a database\n");
+        var result = Saex.Run(RunArgs(notes, Path.Combine(tmp.Path, "out")));
+        Saex.AssertRefused(result, notes);
+        Assert.Equal("these are my notes, not a database\n", File.ReadAllText(notes));
+    }
+
+    [Theory]
+    [InlineData("--pool", "median", "median")]
+    [InlineData("--contrast", "novice:wizard", "wizard")]
+    [InlineData("--preset", "llama-3.3-70b-l50", "hidden size 32")]
+    public void Bad_run_options_are_refused_with_a_reason(string option, string value, string fragment)
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var result = Saex.Run(RunArgs(Path.Combine(tmp.Path, "s.db"), Path.Combine(tmp.Path, "out"), option, value));
+        Saex.AssertRefused(result, fragment);
+    }
+}
