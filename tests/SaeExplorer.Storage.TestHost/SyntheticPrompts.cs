@@ -1,0 +1,55 @@
+using SaeExplorer.Core.Features;
+
+namespace SaeExplorer.Storage.Testing;
+
+/// <summary>
+/// Deterministic SAE-like prompts: the same number always gives the same prompt, so a test can check what another
+/// process stored. Active sets are uniform random (the worst case for gap coding); values are log-normal around 1
+/// (ReLU SAE activations are positive and heavy-tailed).
+/// </summary>
+internal static class SyntheticPrompts
+{
+    public const string Model = "sha256:model-under-test";
+    public const string Sae = "sha256:sae-under-test";
+    public const int Layer = 50;
+    public const string ChatFormat = "llama3.3";
+
+    public static StoredPrompt Prompt(int number, int tokens = 80, int activePerToken = 120, int featureCount = 65_536)
+    {
+        var rng = new Random(1_000_003 * number + 17);
+        var tokenIds = new int[tokens];
+        for (int t = 0; t < tokens; t++)
+            tokenIds[t] = t == 0 ? 128_000 : rng.Next(128_000);
+        var matrix = RandomMatrix(rng, tokens, activePerToken, featureCount);
+        var userPositions = Enumerable.Range(tokens / 4, tokens / 2).ToArray();
+        return new StoredPrompt(tokenIds, matrix, userPositions);
+    }
+
+    public static string Key(int number) => Key(Prompt(number));
+
+    public static string Key(StoredPrompt prompt) => FeatureStore.CacheKey(Model, Sae, Layer, ChatFormat, prompt.TokenIds);
+
+    public static SparseFeatureMatrix RandomMatrix(Random rng, int tokens, int activePerToken, int featureCount)
+    {
+        var rowStarts = new int[tokens + 1];
+        var indices = new int[tokens * activePerToken];
+        var values = new float[tokens * activePerToken];
+        var chosen = new HashSet<int>();
+        for (int t = 0; t < tokens; t++)
+        {
+            chosen.Clear();
+            while (chosen.Count < activePerToken)
+                chosen.Add(rng.Next(featureCount));
+            int start = t * activePerToken;
+            chosen.CopyTo(indices, start);
+            Array.Sort(indices, start, activePerToken);
+            for (int k = 0; k < activePerToken; k++)
+                values[start + k] = (float)Math.Exp(Gaussian(rng));
+            rowStarts[t + 1] = start + activePerToken;
+        }
+        return new SparseFeatureMatrix(tokens, featureCount, rowStarts, indices, values);
+    }
+
+    private static double Gaussian(Random rng) =>
+        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+}
