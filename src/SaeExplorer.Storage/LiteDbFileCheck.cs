@@ -7,10 +7,10 @@ namespace SaeExplorer.Storage;
 /// Looks at an existing file before LiteDB opens it. LiteDB's own errors for a foreign file are vague, and when its
 /// open fails in certain ways it writes an "invalid state" byte into the file's first page — which must never happen
 /// to a file that is not ours. So: 8 KiB pages, page 0 carries LiteDB's header text at byte 32 and file-format
-/// version 8 at byte 59, and — unless a <c>-log</c> file is waiting to be replayed — the header's last page id
-/// (uint32 at byte 64) must lie inside the file: only a checkpoint writes the data file, in whole pages, and it never
-/// shrinks it, so a shorter file was cut. With a log present the header may run ahead of a checkpoint that a kill
-/// interrupted, and LiteDB's replay of the log completes it.
+/// version 8 at byte 59, and — unless a <c>-log</c> file is waiting to be replayed — the file must be whole pages
+/// and reach the header's last page id (uint32 at byte 64): only a checkpoint writes the data file, page by page,
+/// and it never shrinks it, so a shorter file was cut. With a log present, a checkpoint that a kill interrupted may
+/// have left the header ahead of the pages or a half-written last page; LiteDB's replay of the log rewrites them.
 /// </summary>
 internal static class LiteDbFileCheck
 {
@@ -43,7 +43,7 @@ internal static class LiteDbFileCheck
         long lastPageId = BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(LastPageIdOffset));
         long expected = (lastPageId + 1) * PageSize;
         bool logPending = File.Exists(logPath) && new FileInfo(logPath).Length > 0;
-        if (length % PageSize != 0 || (!logPending && length < expected))
+        if (!logPending && (length % PageSize != 0 || length < expected))
             throw new StoreException(path,
                 $"{path} is truncated or corrupted ({length} bytes, expected at least {expected} in whole {PageSize}-byte pages); restore it from a backup or delete it so the features are computed again");
     }

@@ -2,7 +2,7 @@ using SaeExplorer.Storage;
 using SaeExplorer.Storage.Testing;
 
 // hold <store>: open the store, say "ready", keep it open until stdin closes.
-// write <store> <count>: store synthetic prompts 0..count-1 that are missing, printing "committed N" after each Put
+// write <store> <count>: store synthetic writer prompts 0..count-1 that are missing, printing "committed N" after each Put
 //   returns, so the parent knows exactly which writes were acknowledged when it kills this process.
 // Exit 3 with "error: <message>" when the store refuses to open.
 try
@@ -23,7 +23,7 @@ try
                 int count = int.Parse(countText);
                 for (int i = 0; i < count; i++)
                 {
-                    var prompt = SyntheticPrompts.Prompt(i);
+                    var prompt = SyntheticPrompts.WriterPrompt(i);
                     string key = SyntheticPrompts.Key(prompt);
                     if (store.TryGetFeatures(key, out _))
                         continue;

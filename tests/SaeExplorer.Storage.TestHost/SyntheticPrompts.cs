@@ -27,6 +27,12 @@ internal static class SyntheticPrompts
 
     public static string Key(int number) => Key(Prompt(number));
 
+    /// <summary>What the crash-test writer stores: every fourth prompt is 1,000 tokens long (~450 KB, ~55 LiteDB
+    /// pages), so that kills often land inside a transaction rather than between two.</summary>
+    public static StoredPrompt WriterPrompt(int number) => Prompt(number, tokens: number % 4 == 3 ? 1000 : 80);
+
+    public static string WriterKey(int number) => Key(WriterPrompt(number));
+
     public static string Key(StoredPrompt prompt) => FeatureStore.CacheKey(Model, Sae, Layer, ChatFormat, prompt.TokenIds);
 
     public static SparseFeatureMatrix RandomMatrix(Random rng, int tokens, int activePerToken, int featureCount)

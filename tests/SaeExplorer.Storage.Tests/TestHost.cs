@@ -30,14 +30,19 @@ internal sealed class TestHost : IDisposable
     private TestHost(Process process)
     {
         _process = process;
-        _process.OutputDataReceived += (_, e) =>
+        // A dedicated thread, not BeginOutputReadLine: its callbacks need a thread-pool thread, and with xunit's
+        // parallel tests blocking the pool on two cores, lines arrived seconds late — the kill then came too late.
+        var reader = new Thread(() =>
         {
-            if (e.Data is null)
-                _lines.CompleteAdding();
-            else
-                _lines.Add(e.Data);
+            while (_process.StandardOutput.ReadLine() is { } line)
+                _lines.Add(line);
+            _lines.CompleteAdding();
+        })
+        {
+            IsBackground = true,
+            Name = $"test host {process.Id} stdout",
         };
-        _process.BeginOutputReadLine();
+        reader.Start();
     }
 
     public int Id => _process.Id;
@@ -83,12 +88,10 @@ internal sealed class TestHost : IDisposable
     {
         if (!_process.WaitForExit(TimeSpan.FromSeconds(30)))
             throw new TimeoutException($"test host {Id} did not exit in 30 s");
-        // The parameterless wait also waits for the redirected stdout to reach its end.
-        _process.WaitForExit();
         return _process.ExitCode;
     }
 
-    /// <summary>Everything still unread on stdout; call after the process has exited.</summary>
+    /// <summary>Everything still unread on stdout, up to its end; call after the process has exited.</summary>
     public List<string> RemainingLines() => [.. _lines.GetConsumingEnumerable()];
 
     public void Dispose()
