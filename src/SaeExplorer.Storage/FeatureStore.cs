@@ -337,8 +337,14 @@ public sealed class FeatureStore : IDisposable
         _disposed = true;
         try
         {
-            _db.Checkpoint();
-            _db.Dispose();
+            try
+            {
+                _db.Checkpoint();
+            }
+            finally
+            {
+                _db.Dispose();
+            }
         }
         finally
         {
