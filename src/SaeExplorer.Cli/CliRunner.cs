@@ -38,6 +38,7 @@ internal static class CliRunner
 
     private static bool IsUserError(Exception e) =>
         e is CheckpointException or PromptFileException or InvalidPromptException or ArgumentException
+            or SaeExplorer.Storage.StoreException or SaeExplorer.Core.Experiments.PromptSetException
             or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
             or System.Text.Json.JsonException or InvalidDataException;
 

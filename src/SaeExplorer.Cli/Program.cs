@@ -7,11 +7,12 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        var root = new RootCommand("saex — SaeExplorer's command line: tokenize, capture residual-stream activations, encode them with an SAE.")
+        var root = new RootCommand("saex — SaeExplorer's command line: tokenize, capture residual-stream activations, encode them with an SAE, run experiments.")
         {
             TokenizeCommand.Create(),
             CaptureCommand.Create(),
             EncodeCommand.Create(),
+            RunCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

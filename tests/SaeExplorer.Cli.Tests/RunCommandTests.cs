@@ -13,7 +13,7 @@ public sealed class RunCommandTests
     private static string[] RunArgs(string store, string output, params string[] extra) =>
     [
         "run", "--model", FixturePaths.TinyModel, "--sae", GoodfireSae, "--layer", "2", "--store", store, "--out", output,
-        "--batch-size", "16", .. extra,
+        .. extra.Contains("--batch-size") ? extra : ["--batch-size", "16", .. extra],
     ];
 
     [Fact]

@@ -118,13 +118,12 @@ internal static class RunCommand
         featureStore.CreateOrGetExperiment(set.Name, PromptSets.ToJson(set));
         var printer = new ProgressPrinter();
         int holdAfter = int.TryParse(Environment.GetEnvironmentVariable(HoldAfterPromptsVariable), out var h) ? h : -1;
-        var cache = new StoreFeatureCache(featureStore);
 
         RunRecord? run = null;
         ExperimentResult result;
         try
         {
-            result = new ExperimentPipeline().Run(request, cache, printer, afterEachStored: stored =>
+            result = new ExperimentPipeline().Run(request, featureStore, printer, afterEachStored: stored =>
             {
                 if (stored == holdAfter)
                 {

@@ -1,0 +1,489 @@
+using SaeExplorer.Core.Experiments;
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using LiteDB;
+using SaeExplorer.Core.Features;
+
+namespace SaeExplorer.Storage;
+
+/// <summary>
+/// The experiment cache: one LiteDB file holding experiments, runs and the SAE features of every prompt ever
+/// computed, keyed by <see cref="FeatureCacheKey"/>, so that nothing is computed twice and a killed run resumes.
+/// <para>
+/// Durability: every <see cref="PutFeatures"/> is one LiteDB transaction. LiteDB 5.0.21 writes a committed
+/// transaction's pages into <c>&lt;name&gt;-log&lt;ext&gt;</c> before the call returns (plain writes, no fsync), with the
+/// last page flagged as confirmed; on the next open it replays confirmed transactions and ignores the rest. So a
+/// killed process loses at most the prompt it was writing, never part of one. A power cut can lose more, since
+/// nothing forces the OS cache to disk — the cache can be recomputed, so speed wins here.
+/// </para>
+/// <para>Not thread-affine, but one instance per process and file: see <see cref="StoreLock"/>.</para>
+/// </summary>
+public sealed class FeatureStore : IFeatureCache, IDisposable
+{
+    public const string FormatName = "saex.store";
+    public const int SchemaVersion = 1;
+
+    private const string MetaCollection = "meta";
+    private const string ExperimentsCollection = "experiments";
+    private const string RunsCollection = "runs";
+    private const string PromptsCollection = "prompt_features";
+    private const string MetaId = "store";
+    private const int MaxCacheKeyLength = 256;
+
+    private readonly StoreLock _lock;
+    private readonly LiteDatabase _db;
+    private readonly ILiteCollection<BsonDocument> _experiments;
+    private readonly ILiteCollection<BsonDocument> _runs;
+    private readonly ILiteCollection<BsonDocument> _prompts;
+    private bool _disposed;
+
+    private FeatureStore(string path, string logPath, StoreLock storeLock, LiteDatabase db)
+    {
+        Path = path;
+        LogPath = logPath;
+        _lock = storeLock;
+        _db = db;
+        _experiments = db.GetCollection(ExperimentsCollection);
+        _runs = db.GetCollection(RunsCollection);
+        _prompts = db.GetCollection(PromptsCollection);
+    }
+
+    /// <summary>Full path of the database file.</summary>
+    public string Path { get; }
+
+    /// <summary>LiteDB's write-ahead log next to it; it exists only while a store is open or after a crash.</summary>
+    public string LogPath { get; }
+
+    /// <summary>Bytes on disk now: the database file plus its log.</summary>
+    public long FileSizeBytes
+    {
+        get
+        {
+            ThrowIfDisposed();
+            long size = new FileInfo(Path).Length;
+            var log = new FileInfo(LogPath);
+            return log.Exists ? size + log.Length : size;
+        }
+    }
+
+    /// <summary>How many prompts have features stored.</summary>
+    public int PromptCount
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return Guard(() => _prompts.Count());
+        }
+    }
+
+    /// <summary>
+    /// Opens the store at <paramref name="path"/>, creating it (and its folder) if absent. Throws
+    /// <see cref="StoreException"/> with a one-line message when the path is a folder, the file is not a saex store
+    /// or is damaged, or another process has it open.
+    /// </summary>
+    public static FeatureStore Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string fullPath = System.IO.Path.GetFullPath(path);
+        if (Directory.Exists(fullPath))
+            throw new StoreException(fullPath, $"{fullPath} is a directory, not a store file; pass a file path such as {System.IO.Path.Combine(fullPath, "features.db")} to --store");
+        string? folder = System.IO.Path.GetDirectoryName(fullPath);
+        if (!string.IsNullOrEmpty(folder))
+        {
+            try
+            {
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new StoreException(fullPath, $"cannot create the folder for {fullPath}: {ex.Message}; pass a --store path in a writable folder", ex);
+            }
+        }
+        string logPath = FileHelperLogPath(fullPath);
+
+        // Lock before looking at the file: another process may be in the middle of creating or checkpointing it.
+        var storeLock = StoreLock.Acquire(fullPath);
+        LiteDatabase? db = null;
+        try
+        {
+            if (File.Exists(fullPath))
+                LiteDbFileCheck.ThrowIfNotLiteDb(fullPath, logPath);
+            var opened = OpenLiteDb(fullPath);
+            db = opened;
+            var meta = opened.GetCollection(MetaCollection);
+            CheckOrWriteMeta(fullPath, opened, meta);
+            // A log left by a killed process has just been replayed into LiteDB's index; folding it into the data
+            // file now means a second crash starts from a clean file.
+            Corrupted(fullPath, () =>
+            {
+                opened.Checkpoint();
+                return true;
+            });
+            var store = new FeatureStore(fullPath, logPath, storeLock, opened);
+            Corrupted(fullPath, () =>
+            {
+                store._runs.EnsureIndex("experiment");
+                return store._prompts.Count();
+            });
+            return store;
+        }
+        catch
+        {
+            db?.Dispose();
+            storeLock.Dispose();
+            throw;
+        }
+    }
+
+    public bool TryGet(string cacheKey, [NotNullWhen(true)] out CachedPrompt? prompt)
+    {
+        ThrowIfDisposed();
+        CheckKey(cacheKey);
+        var doc = Guard(() => _prompts.FindById(cacheKey));
+        if (doc is null)
+        {
+            prompt = null;
+            return false;
+        }
+        prompt = ReadPrompt(cacheKey, doc);
+        return true;
+    }
+
+    /// <summary>
+    /// Stores (or replaces) one prompt in a single transaction: after a crash the prompt is either all there or
+    /// absent. Throws <see cref="ArgumentException"/> if the parts disagree (token counts, positions out of range).
+    /// </summary>
+    public void Put(string cacheKey, CachedPrompt prompt)
+    {
+        ThrowIfDisposed();
+        CheckKey(cacheKey);
+        ArgumentNullException.ThrowIfNull(prompt);
+        int tokens = prompt.TokenIds.Length;
+        if (prompt.Features.TokenCount != tokens)
+            throw new ArgumentException($"features cover {prompt.Features.TokenCount} tokens but there are {tokens} token ids", nameof(prompt));
+        int previous = -1;
+        foreach (int position in prompt.UserTokenPositions)
+        {
+            if (position <= previous || position >= tokens)
+                throw new ArgumentException($"user token position {position} is out of range 0..{tokens - 1} or not ascending", nameof(prompt));
+            previous = position;
+        }
+
+        var doc = new BsonDocument
+        {
+            ["_id"] = cacheKey,
+            ["token_ids"] = IntsToBytes(prompt.TokenIds),
+            ["user_positions"] = IntsToBytes(prompt.UserTokenPositions),
+            ["features"] = SparseFeatureCodec.Encode(prompt.Features),
+            ["pooled_activations"] = PooledActivationCodec.Encode(prompt.PooledActivations),
+            ["stored_at"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        };
+        Guard(() => _prompts.Upsert(doc));
+    }
+
+    /// <summary>The keys of <paramref name="cacheKeys"/> that have no stored features, in the given order, without duplicates.</summary>
+    public IReadOnlyList<string> MissingKeys(IEnumerable<string> cacheKeys)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(cacheKeys);
+        var missing = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string key in cacheKeys)
+        {
+            CheckKey(key);
+            if (seen.Add(key) && !Guard(() => _prompts.Exists(Query.EQ("_id", key))))
+                missing.Add(key);
+        }
+        return missing;
+    }
+
+    /// <summary>The cache keys of every stored prompt.</summary>
+    public IReadOnlyList<string> StoredKeys()
+    {
+        ThrowIfDisposed();
+        return Guard(() =>
+        {
+            using var reader = _db.Execute($"SELECT $._id FROM {PromptsCollection}");
+            var keys = new List<string>();
+            while (reader.Read())
+                keys.Add(reader.Current["_id"].AsString);
+            return keys;
+        });
+    }
+
+    /// <summary>
+    /// Records an experiment, or returns the one already stored under that name if its prompt set is the same JSON.
+    /// A different prompt set under an existing name is refused: runs of the old set would be mixed with the new one.
+    /// </summary>
+    public ExperimentRecord CreateOrGetExperiment(string name, string promptSetJson)
+    {
+        ThrowIfDisposed();
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(promptSetJson);
+        try
+        {
+            using var _ = JsonDocument.Parse(promptSetJson);
+        }
+        catch (JsonException ex)
+        {
+            throw new ArgumentException($"prompt set of experiment '{name}' is not valid JSON: {ex.Message}", nameof(promptSetJson), ex);
+        }
+
+        var existing = GetExperiment(name);
+        if (existing is not null)
+        {
+            if (existing.PromptSetJson != promptSetJson)
+                throw new StoreException(Path, $"{Path} already has an experiment '{name}' with a different prompt set; choose another experiment name");
+            return existing;
+        }
+        var record = new ExperimentRecord(name, promptSetJson, TruncateToMilliseconds(DateTimeOffset.UtcNow));
+        Guard(() => _experiments.Insert(new BsonDocument
+        {
+            ["_id"] = record.Name,
+            ["prompt_set"] = record.PromptSetJson,
+            ["created_at"] = record.CreatedAt.ToUnixTimeMilliseconds(),
+        }));
+        return record;
+    }
+
+    public ExperimentRecord? GetExperiment(string name)
+    {
+        ThrowIfDisposed();
+        var doc = Guard(() => _experiments.FindById(name));
+        return doc is null ? null : ReadExperiment(doc);
+    }
+
+    public IReadOnlyList<ExperimentRecord> ListExperiments()
+    {
+        ThrowIfDisposed();
+        return Guard(() => _experiments.FindAll().Select(ReadExperiment).OrderBy(e => e.CreatedAt).ThenBy(e => e.Name, StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>Starts a run: a new id, the start time now, status <see cref="RunStatus.Running"/>, no prompts done.</summary>
+    public RunRecord CreateRun(RunSpec spec)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec.ExperimentName);
+        if (GetExperiment(spec.ExperimentName) is null)
+            throw new ArgumentException($"no experiment '{spec.ExperimentName}' in {Path}; create it first", nameof(spec));
+        var started = TruncateToMilliseconds(DateTimeOffset.UtcNow);
+        // Sortable by start time and readable in a listing; the random suffix separates runs of the same second.
+        string runId = $"{started:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
+        var run = new RunRecord(runId, spec.ExperimentName, spec.ModelFingerprint, spec.SaeFingerprint, spec.Layer, spec.ChatFormat,
+            spec.Pooling, started, null, RunStatus.Running, spec.PromptCount, 0, 0, null);
+        Guard(() => _runs.Insert(WriteRun(run)));
+        return run;
+    }
+
+    /// <summary>Replaces a run's record (progress counts, completion, failure); the run must exist.</summary>
+    public void UpdateRun(RunRecord run)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(run);
+        if (!Guard(() => _runs.Update(WriteRun(run))))
+            throw new ArgumentException($"no run '{run.RunId}' in {Path}", nameof(run));
+    }
+
+    public RunRecord? GetRun(string runId)
+    {
+        ThrowIfDisposed();
+        var doc = Guard(() => _runs.FindById(runId));
+        return doc is null ? null : ReadRun(doc);
+    }
+
+    /// <summary>All runs, or those of one experiment, oldest first.</summary>
+    public IReadOnlyList<RunRecord> ListRuns(string? experimentName = null)
+    {
+        ThrowIfDisposed();
+        return Guard(() =>
+        {
+            var docs = experimentName is null ? _runs.FindAll() : _runs.Find(Query.EQ("experiment", experimentName));
+            return docs.Select(ReadRun).OrderBy(r => r.StartedAt).ThenBy(r => r.RunId, StringComparer.Ordinal).ToList();
+        });
+    }
+
+    /// <summary>Folds the write-ahead log into the database file, closes it and releases the lock.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        try
+        {
+            try
+            {
+                _db.Checkpoint();
+            }
+            finally
+            {
+                _db.Dispose();
+            }
+        }
+        finally
+        {
+            // After LiteDB has closed its files: the next opener must find them quiet.
+            _lock.Dispose();
+        }
+    }
+
+    private static LiteDatabase OpenLiteDb(string path)
+    {
+        var connection = new ConnectionString
+        {
+            Filename = path,
+            Connection = ConnectionType.Direct,
+            // Never let LiteDB rewrite a file on its own (v4 upgrade, auto-rebuild): a damaged store is reported.
+            Upgrade = false,
+            AutoRebuild = false,
+        };
+        return Corrupted(path, () => new LiteDatabase(connection));
+    }
+
+    private static void CheckOrWriteMeta(string path, LiteDatabase db, ILiteCollection<BsonDocument> meta)
+    {
+        var (names, doc) = Corrupted(path, () => (db.GetCollectionNames().ToList(), meta.FindById(MetaId)));
+        if (doc is null)
+        {
+            if (names.Count > 0)
+                throw new StoreException(path, $"{path} is a LiteDB database but not a saex feature store (collections: {string.Join(", ", names)}); pass a new file path to --store");
+            Corrupted(path, () => meta.Insert(new BsonDocument
+            {
+                ["_id"] = MetaId,
+                ["format"] = FormatName,
+                ["schema_version"] = SchemaVersion,
+                ["created_at"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            }));
+            return;
+        }
+        if (!doc["format"].IsString || doc["format"].AsString != FormatName)
+            throw new StoreException(path, $"{path} is a LiteDB database but not a saex feature store (meta format is {doc["format"]}, expected \"{FormatName}\"); pass a new file path to --store");
+        if (!doc["schema_version"].IsInt32)
+            throw new StoreException(path, $"{path} has a saex meta document without a schema version; it is damaged: delete it so the features are computed again");
+        int version = doc["schema_version"].AsInt32;
+        if (version > SchemaVersion)
+            throw new StoreException(path, $"{path} was written by a newer saex (store schema {version}, this build reads {SchemaVersion}); upgrade saex or use another --store");
+        if (version < SchemaVersion)
+            throw new StoreException(path, $"{path} has store schema {version}, which this build ({SchemaVersion}) cannot read; delete it so the features are computed again");
+    }
+
+    private CachedPrompt ReadPrompt(string cacheKey, BsonDocument doc)
+    {
+        try
+        {
+            var tokens = BytesToInts(doc["token_ids"].AsBinary);
+            var positions = BytesToInts(doc["user_positions"].AsBinary);
+            var features = SparseFeatureCodec.Decode(doc["features"].AsBinary);
+            if (features.TokenCount != tokens.Length)
+                throw new InvalidDataException($"features cover {features.TokenCount} tokens, token ids {tokens.Length}");
+            var pooled = PooledActivationCodec.Decode(doc["pooled_activations"].AsBinary);
+            return new CachedPrompt(tokens, features, positions, pooled);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or InvalidCastException or NullReferenceException)
+        {
+            throw new StoreException(Path, $"{Path} holds damaged features for key {cacheKey} ({ex.Message}); delete the store so they are computed again", ex);
+        }
+    }
+
+    private static ExperimentRecord ReadExperiment(BsonDocument doc) =>
+        new(doc["_id"].AsString, doc["prompt_set"].AsString, DateTimeOffset.FromUnixTimeMilliseconds(doc["created_at"].AsInt64));
+
+    private static BsonDocument WriteRun(RunRecord run) => new()
+    {
+        ["_id"] = run.RunId,
+        ["experiment"] = run.ExperimentName,
+        ["model_fingerprint"] = run.ModelFingerprint,
+        ["sae_fingerprint"] = run.SaeFingerprint,
+        ["layer"] = run.Layer,
+        ["chat_format"] = run.ChatFormat,
+        ["pooling"] = run.Pooling.ToString(),
+        ["started_at"] = run.StartedAt.ToUnixTimeMilliseconds(),
+        ["finished_at"] = run.FinishedAt is { } finished ? new BsonValue(finished.ToUnixTimeMilliseconds()) : BsonValue.Null,
+        ["status"] = run.Status.ToString().ToLowerInvariant(),
+        ["prompt_count"] = run.PromptCount,
+        ["computed_count"] = run.ComputedCount,
+        ["cached_count"] = run.CachedCount,
+        ["error"] = run.Error is null ? BsonValue.Null : new BsonValue(run.Error),
+    };
+
+    private static RunRecord ReadRun(BsonDocument doc) => new(
+        doc["_id"].AsString,
+        doc["experiment"].AsString,
+        doc["model_fingerprint"].AsString,
+        doc["sae_fingerprint"].AsString,
+        doc["layer"].AsInt32,
+        doc["chat_format"].AsString,
+        Enum.Parse<PoolingMethod>(doc["pooling"].AsString),
+        DateTimeOffset.FromUnixTimeMilliseconds(doc["started_at"].AsInt64),
+        doc["finished_at"].IsNull ? null : DateTimeOffset.FromUnixTimeMilliseconds(doc["finished_at"].AsInt64),
+        Enum.Parse<RunStatus>(doc["status"].AsString, ignoreCase: true),
+        doc["prompt_count"].AsInt32,
+        doc["computed_count"].AsInt32,
+        doc["cached_count"].AsInt32,
+        doc["error"].IsNull ? null : doc["error"].AsString);
+
+    private static void CheckKey(string cacheKey)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cacheKey);
+        if (cacheKey.Length > MaxCacheKeyLength)
+            throw new ArgumentException($"cache key is {cacheKey.Length} characters; at most {MaxCacheKeyLength}", nameof(cacheKey));
+    }
+
+    private T Guard<T>(Func<T> action) => Corrupted(Path, action);
+
+    /// <summary>
+    /// LiteDB reports a damaged file with <see cref="LiteException"/>, and sometimes with whatever its page reader
+    /// trips over (index or cast errors on garbage pages); both become one-line <see cref="StoreException"/>s.
+    /// </summary>
+    private static T Corrupted<T>(string path, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (IOException ex)
+        {
+            throw new StoreException(path, $"cannot read or write {path}: {ex.Message}; check the disk and the file's permissions", ex);
+        }
+        catch (Exception ex) when (ex is LiteException or IndexOutOfRangeException or ArgumentOutOfRangeException or InvalidCastException or OverflowException)
+        {
+            throw new StoreException(path, $"{path} is corrupted or unreadable ({FirstLine(ex.Message)}); restore it from a backup or delete it so the features are computed again", ex);
+        }
+    }
+
+    private static string FirstLine(string message)
+    {
+        int end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
+    }
+
+    private static string FileHelperLogPath(string path) =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? "",
+            System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
+
+    private static DateTimeOffset TruncateToMilliseconds(DateTimeOffset time) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
+
+    private static byte[] IntsToBytes(int[] values)
+    {
+        var bytes = new byte[values.Length * 4];
+        for (int i = 0; i < values.Length; i++)
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * i), values[i]);
+        return bytes;
+    }
+
+    private static int[] BytesToInts(byte[] bytes)
+    {
+        if (bytes.Length % 4 != 0)
+            throw new InvalidDataException($"an int array of {bytes.Length} bytes");
+        var values = new int[bytes.Length / 4];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(4 * i));
+        return values;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}
