@@ -116,6 +116,20 @@ public sealed class RunCommandTests
         Assert.Equal("these are my notes, not a database\n", File.ReadAllText(notes));
     }
 
+    [Fact]
+    public void A_preset_checks_the_sae_file_before_any_compute()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        // A model directory that claims Llama-3.3-70B's shape passes the model check; the tiny SAE must then be refused.
+        var model = tmp.Copy(FixturePaths.TinyModel, "claims-70b");
+        var config = Path.Combine(model, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"hidden_size\": 32", "\"hidden_size\": 8192").Replace("\"num_hidden_layers\": 4", "\"num_hidden_layers\": 80"));
+        var result = Saex.Run("run", "--model", model, "--sae", GoodfireSae, "--preset", "llama-3.3-70b-l50",
+            "--store", Path.Combine(tmp.Path, "s.db"), "--out", Path.Combine(tmp.Path, "out"));
+        Saex.AssertRefused(result, "Goodfire/Llama-3.3-70B-Instruct-SAE-l50", "32 → 256", "8192 → 65536");
+        Assert.False(File.Exists(Path.Combine(tmp.Path, "s.db")));
+    }
+
     [Theory]
     [InlineData("--pool", "median", "median")]
     [InlineData("--contrast", "novice:wizard", "wizard")]
