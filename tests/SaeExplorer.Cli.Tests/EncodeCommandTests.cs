@@ -31,6 +31,10 @@ public sealed class EncodeCommandTests
 
         using var file = SafetensorsFile.Open(output);
         Assert.Equal("256", file.Metadata["d_sae"]);
+        // The reported L0 is the mean number of active latents per token over all prompts.
+        var all = Enumerable.Range(0, Golden.PromptCount).Select(p => Golden.Floats(GoldenSae, $"p{p}.{golden}.features")).ToList();
+        double l0 = all.Sum(f => f.Count(v => v != 0)) / (all.Sum(f => f.Length) / 256.0);
+        Assert.Contains(FormattableString.Invariant($"L0 {l0:F1},"), result.StdErr);
         for (int p = 0; p < Golden.PromptCount; p++)
         {
             var ours = Golden.Floats(file, $"p{p}.features");

@@ -28,6 +28,7 @@ public sealed class RunCommandTests
         Assert.True(first.ExitCode == 0, first.StdErr);
         Assert.Contains("300 prompts: 0 already in", first.StdErr);
         Assert.Contains("computed 300, reused 0", first.StdErr);
+        Assert.Contains("fraction of variance explained", first.StdErr);
 
         var root = TorchCheckpointReader.Load(Path.Combine(output, "features_layer2.pt")) as Dictionary<object, object?>;
         try

@@ -55,6 +55,7 @@ internal static class EncodeCommand
                 specs.Add(new SafetensorsSpec($"{id}.features", "F32", [tokens, model.DSae]));
         }
         var progress = new ConsoleProgress("encode", ids.Count, "prompts");
+        var quality = new ReconstructionStatistics(model.DIn);
         var metadata = new Dictionary<string, string>
         {
             ["format"] = dense ? "saex.features.dense.v1" : "saex.features.csr.v1",
@@ -71,7 +72,9 @@ internal static class EncodeCommand
             {
                 using var scope = NewDisposeScope();
                 var x = acts.ReadTensor(ids[i] + suffix);
-                var f = model.Encode(x).to_type(ScalarType.Float32).cpu();
+                var encoded = model.Encode(x);
+                quality.Add(x, encoded, model.Decode(encoded));
+                var f = encoded.to_type(ScalarType.Float32).cpu();
                 writer.Write<float>($"{ids[i]}.features", f.data<float>().ToArray());
                 progress.Report(i + 1);
             }
@@ -84,7 +87,7 @@ internal static class EncodeCommand
             for (int i = 0; i < ids.Count; i++)
             {
                 using var x = acts.ReadTensor(ids[i] + suffix);
-                encoded.Add(model.EncodeSparse(x));
+                encoded.Add(model.EncodeSparse(x, quality: quality));
                 progress.Report(i + 1);
             }
             for (int i = 0; i < ids.Count; i++)
@@ -102,6 +105,7 @@ internal static class EncodeCommand
             }
             writer.Commit();
         }
+        Console.Error.WriteLine(RunCommand.QualityLine(quality.Result()));
         Console.Error.WriteLine($"wrote {outPath} ({ids.Count} prompts, {model.Config.Architecture} SAE, d_sae {model.DSae}) in {clock.Elapsed.TotalSeconds:F1}s");
         return 0;
     }

@@ -152,11 +152,16 @@ internal static class RunCommand
                 CachedCount = result.CachedCount,
             });
         Console.Error.WriteLine($"computed {result.ComputedCount}, reused {result.CachedCount}; store {a.Store} is {featureStore.FileSizeBytes / 1e6:F1} MB");
+        if (result.Quality is { } q)
+            Console.Error.WriteLine(QualityLine(q));
         foreach (var f in files)
             Console.Error.WriteLine($"wrote {f}");
         Console.Error.WriteLine($"done in {clock.Elapsed.TotalSeconds:F1}s");
         return 0;
     }
+
+    internal static string QualityLine(SaeReconstructionQuality q) =>
+        FormattableString.Invariant($"SAE on {q.Tokens} tokens: L0 {q.L0:F1}, fraction of variance explained {q.FractionOfVarianceExplained:F4}, MSE {q.Mse:G4}");
 
     private static void CheckPreset(SaePreset preset, LlamaConfig config, RunArgs a)
     {

@@ -39,7 +39,8 @@ public sealed record ExperimentResult(
     int DSae,
     int ComputedCount,
     int CachedCount,
-    FeatureDiffReport Report);
+    FeatureDiffReport Report,
+    SaeReconstructionQuality? Quality);
 
 /// <summary>
 /// Steps 1–3 of the seed experiment: capture the residual stream at the layer, encode it with the SAE, keep every
@@ -87,8 +88,9 @@ public sealed class ExperimentPipeline
         var todo = Enumerable.Range(0, prompts.Count).Where(i => missing.Contains(keys[i])).ToList();
         onFingerprints?.Invoke(modelFingerprint, saeFingerprint, prompts.Count, prompts.Count - todo.Count);
         int computed = 0, dSae = 0;
+        SaeReconstructionQuality? quality = null;
         if (todo.Count > 0)
-            (computed, dSae) = Compute(request, config, encoded, keys, todo, cache, progress, cancellation, afterEachStored);
+            (computed, dSae, quality) = Compute(request, config, encoded, keys, todo, cache, progress, cancellation, afterEachStored);
 
         var results = new List<PromptResult>(prompts.Count);
         for (int i = 0; i < prompts.Count; i++)
@@ -103,7 +105,7 @@ public sealed class ExperimentPipeline
         var pooledPrompts = results.Select(r => new PooledPrompt(r.Prompt.Id, r.Prompt.Condition, r.Prompt.Topic, r.PooledFeatures)).ToList();
         var report = FeatureDiff.Analyze(pooledPrompts, request.Contrasts);
         progress?.Report(new PipelineProgress("analyse", 1, 1));
-        return new ExperimentResult(results, format, modelFingerprint, saeFingerprint, config.HiddenSize, dSae, computed, prompts.Count - todo.Count, report);
+        return new ExperimentResult(results, format, modelFingerprint, saeFingerprint, config.HiddenSize, dSae, computed, prompts.Count - todo.Count, report, quality);
     }
 
     /// <summary>Content fingerprint of the SAE's files (the .pt, or cfg.json + weights of a folder format).</summary>
@@ -115,7 +117,7 @@ public sealed class ExperimentPipeline
             : FileFingerprint.Compute(Directory.GetFiles(location).Where(f => f.EndsWith(".json") || f.EndsWith(".safetensors")));
     }
 
-    private static (int Computed, int DSae) Compute(ExperimentRequest request, LlamaConfig config, EncodedPrompt[] encoded, string[] keys,
+    private static (int Computed, int DSae, SaeReconstructionQuality Quality) Compute(ExperimentRequest request, LlamaConfig config, EncodedPrompt[] encoded, string[] keys,
         List<int> todo, IFeatureCache cache, IProgress<PipelineProgress>? progress, CancellationToken cancellation, Action<int>? afterEachStored)
     {
         // The SAE first: it is the smaller file, and a width mismatch should stop the run before the model loads.
@@ -127,6 +129,7 @@ public sealed class ExperimentPipeline
         progress?.Report(new PipelineProgress("load", 2, 2));
 
         var capture = new ResidualCapture(model);
+        var quality = new ReconstructionStatistics(sae.DIn);
         var ids = todo.Select(i => encoded[i].Ids).ToList();
         int done = 0;
         foreach (var captured in capture.Run(ids, [request.Layer], request.BatchSize, cancellation))
@@ -138,7 +141,7 @@ public sealed class ExperimentPipeline
             using (var scope = NewDisposeScope())
             {
                 var x = tensor(resid, [captured.TokenCount, captured.DModel], device: request.Target.Device);
-                features = sae.EncodeSparse(x);
+                features = sae.EncodeSparse(x, quality: quality);
             }
             var pooledActivations = ActivationPooling.PoolAll(resid, captured.TokenCount, captured.DModel, userPositions);
             cache.Put(keys[i], new CachedPrompt(encoded[i].Ids, features, userPositions, pooledActivations));
@@ -146,6 +149,6 @@ public sealed class ExperimentPipeline
             progress?.Report(new PipelineProgress("capture", done, todo.Count));
             afterEachStored?.Invoke(done);
         }
-        return (done, sae.DSae);
+        return (done, sae.DSae, quality.Result());
     }
 }

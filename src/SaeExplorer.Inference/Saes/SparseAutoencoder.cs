@@ -86,7 +86,8 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
     /// Encodes [tokens, d_in] activations in chunks of <paramref name="chunkTokens"/> and keeps only the active
     /// latents: the dense [tokens, d_sae] matrix never exists at once (20,000 tokens × 65,536 latents would be 5 GB).
     /// </summary>
-    public SparseFeatureMatrix EncodeSparse(Tensor activations, int chunkTokens = 1024)
+    /// <param name="quality">when given, each chunk is also decoded and its reconstruction error accumulated there</param>
+    public SparseFeatureMatrix EncodeSparse(Tensor activations, int chunkTokens = 1024, ReconstructionStatistics? quality = null)
     {
         if (activations.dim() != 2 || activations.shape[1] != DIn)
             throw new ArgumentException($"expected activations [tokens, {DIn}], got [{string.Join(", ", activations.shape)}]", nameof(activations));
@@ -98,7 +99,9 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
         {
             using var scope = NewDisposeScope();
             int n = Math.Min(chunkTokens, tokens - begin);
-            var features = Encode(activations.narrow(0, begin, n));
+            var chunk = activations.narrow(0, begin, n);
+            var features = Encode(chunk);
+            quality?.Add(chunk, features, Decode(features));
             var nz = features.nonzero().cpu();
             var nzValues = features.index(nz[.., 0], nz[.., 1]).to_type(ScalarType.Float32).cpu();
             var rows = nz[.., 0].data<long>().ToArray();
@@ -125,15 +128,10 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = activations.to(ScalarType.Float32, Device);
-        var f = Encode(x);
-        var xHat = Decode(f).to_type(ScalarType.Float32);
-        var residual = (x - xHat).pow(2);
-        var centred = (x - x.mean([0], keepdim: true)).pow(2);
-        double mse = residual.mean().item<float>();
-        double fve = 1.0 - residual.sum().item<float>() / centred.sum().item<float>();
-        double l0 = f.gt(0).sum().item<long>() / (double)x.shape[0];
-        return new SaeReconstructionQuality(mse, fve, l0, (int)x.shape[0]);
+        var stats = new ReconstructionStatistics(DIn);
+        var f = Encode(activations);
+        stats.Add(activations, f, Decode(f));
+        return stats.Result();
     }
 }
 
@@ -185,5 +183,43 @@ public sealed class TopKSae : SparseAutoencoder
         using var scope = NewDisposeScope();
         var (values, indices) = functional.relu(pre).topk(K, dim: -1);
         return zeros_like(pre).scatter(-1, indices, values).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// Accumulates reconstruction error over any number of chunks (prompts), so quality over a whole run needs no
+/// concatenated activation matrix: per-dimension sums give the variance about the overall mean at the end.
+/// </summary>
+public sealed class ReconstructionStatistics(int dIn)
+{
+    private readonly double[] _sum = new double[dIn];
+    private double _sumSquares;
+    private double _squaredError;
+    private long _active;
+    private long _tokens;
+
+    /// <param name="x">activations [tokens, d_in]</param>
+    /// <param name="features">their SAE features [tokens, d_sae]</param>
+    /// <param name="reconstruction">the decoded features [tokens, d_in]</param>
+    public void Add(Tensor x, Tensor features, Tensor reconstruction)
+    {
+        using var scope = NewDisposeScope();
+        var x32 = x.to(ScalarType.Float32, reconstruction.device);
+        var error = (x32 - reconstruction.to_type(ScalarType.Float32)).pow(2).sum().to_type(ScalarType.Float64).cpu().item<double>();
+        var sums = x32.to_type(ScalarType.Float64).sum([0]).cpu().data<double>().ToArray();
+        _squaredError += error;
+        _sumSquares += x32.to_type(ScalarType.Float64).pow(2).sum().cpu().item<double>();
+        for (int d = 0; d < sums.Length; d++)
+            _sum[d] += sums[d];
+        _active += features.gt(0).sum().cpu().item<long>();
+        _tokens += x.shape[0];
+    }
+
+    public SaeReconstructionQuality Result()
+    {
+        if (_tokens == 0)
+            throw new InvalidOperationException("no activations were added");
+        double centred = _sumSquares - _sum.Sum(s => s * s) / _tokens;
+        return new SaeReconstructionQuality(_squaredError / (_tokens * (double)_sum.Length), 1.0 - _squaredError / centred, _active / (double)_tokens, (int)_tokens);
     }
 }

@@ -111,6 +111,27 @@ public sealed class SaeGoldenTests
     }
 
     [Fact]
+    public void Quality_accumulated_prompt_by_prompt_equals_quality_over_all_tokens_at_once()
+    {
+        using var sae = SaeLoader.Load(Path.Combine(SaeDir, "goodfire_l2.pt"), ScalarType.Float32, CPU);
+        var stats = new ReconstructionStatistics(sae.DIn);
+        var all = new List<float>();
+        for (int p = 0; p < Golden.PromptCount; p++)
+        {
+            using var x = GoldenActivations(p);
+            sae.EncodeSparse(x, quality: stats);
+            all.AddRange(x.data<float>().ToArray());
+        }
+        using var everything = tensor(all.ToArray(), [all.Count / 32, 32]);
+        var whole = sae.Evaluate(everything);
+        var accumulated = stats.Result();
+        Assert.Equal(whole.Tokens, accumulated.Tokens);
+        Assert.Equal(whole.L0, accumulated.L0, 1e-12);
+        Assert.Equal(whole.Mse, accumulated.Mse, 1e-6 * whole.Mse);
+        Assert.Equal(whole.FractionOfVarianceExplained, accumulated.FractionOfVarianceExplained, 1e-6);
+    }
+
+    [Fact]
     public void Bfloat16_encoding_flips_only_latents_whose_preactivation_is_near_zero()
     {
         using var bf16 = SaeLoader.Load(Path.Combine(SaeDir, "goodfire_l2.pt"), ScalarType.BFloat16, CPU);
