@@ -6,8 +6,9 @@ namespace SaeExplorer.Inference.Capture;
 
 /// <summary>
 /// Captures resid_post of chosen layers for many prompts. Prompts are grouped into batches of similar length
-/// (longest first, so the largest allocation happens at once and an out-of-memory shows up immediately) and
-/// right-padded; the model masks the padding, so results equal one-prompt-at-a-time runs.
+/// (longest first, so the largest allocation happens at once and an out-of-memory shows up immediately) and packed
+/// end to end (<see cref="PackedBatch"/>): no compute is spent on padding, and attention keeps the prompts apart, so
+/// results equal one-prompt-at-a-time runs.
 /// All tensor work happens synchronously on the calling thread inside dispose scopes.
 /// </summary>
 public sealed class ResidualCapture(LlamaForCausalLM model)
@@ -69,43 +70,28 @@ public sealed class ResidualCapture(LlamaForCausalLM model)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        int b = batch.Length;
-        int t = batch.Max(i => prompts[i].Length);
         int d = Model.Config.HiddenSize;
-        var idData = new long[b * t];
-        var maskData = new bool[b * t];
-        for (int r = 0; r < b; r++)
-        {
-            var ids = prompts[batch[r]];
-            for (int j = 0; j < ids.Length; j++)
-            {
-                idData[r * t + j] = ids[j];
-                maskData[r * t + j] = true;
-            }
-        }
-        var idsTensor = tensor(idData, [b, t], device: Model.Device);
-        var maskTensor = tensor(maskData, [b, t], device: Model.Device);
+        using var packed = PackedBatch.Create(batch.Select(i => prompts[i]).ToList(), Model.Device);
 
         // Captured layers stay on the device until the pass is over: copying to the host inside the layer loop
         // would synchronise the GPU once per captured layer.
         var captured = new Dictionary<int, Tensor>();
-        Model.Model.Forward(idsTensor, maskTensor, deepest, applyFinalNorm: false, (layer, h) =>
+        Model.Model.Forward(packed, deepest, applyFinalNorm: false, (layer, h) =>
         {
             if (wanted.Contains(layer))
                 captured[layer] = h.to_type(ScalarType.Float32, copy: true).MoveToOuterDisposeScope();
         });
 
         var perLayer = captured.ToDictionary(kv => kv.Key, kv => kv.Value.cpu().contiguous().data<float>().ToArray());
-        var results = new List<CapturedPrompt>(b);
-        for (int r = 0; r < b; r++)
+        var results = new List<CapturedPrompt>(batch.Length);
+        for (int r = 0; r < batch.Length; r++)
         {
             var ids = prompts[batch[r]];
-            int len = ids.Length;
             var resid = new Dictionary<int, float[]>();
             foreach (var (layer, all) in perLayer)
             {
-                var rows = new float[len * d];
-                Array.Copy(all, (long)r * t * d, rows, 0, (long)len * d);
+                var rows = new float[ids.Length * d];
+                Array.Copy(all, (long)packed.Offsets[r] * d, rows, 0, (long)ids.Length * d);
                 resid[layer] = rows;
             }
             results.Add(new CapturedPrompt(batch[r], ids, d, resid));

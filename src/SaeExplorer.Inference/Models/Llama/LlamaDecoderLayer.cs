@@ -12,23 +12,27 @@ public sealed class LlamaDecoderLayer : Module<Tensor, Tensor>
     private readonly RmsNorm input_layernorm;
     private readonly RmsNorm post_attention_layernorm;
 
-    public LlamaDecoderLayer(LlamaConfig config, ILlamaWeights weights, int index) : base($"layers.{index}")
+    public LlamaDecoderLayer(LlamaConfig config, ILlamaWeights weights, int index, Device device) : base($"layers.{index}")
     {
+        Device = device;
         var prefix = $"model.layers.{index}";
-        self_attn = new LlamaAttention(config, weights, prefix + ".self_attn");
-        mlp = new LlamaMlp(config, weights, prefix + ".mlp");
-        input_layernorm = new RmsNorm("input_layernorm", weights, prefix + ".input_layernorm.weight", config.HiddenSize, config.RmsNormEps);
-        post_attention_layernorm = new RmsNorm("post_attention_layernorm", weights, prefix + ".post_attention_layernorm.weight", config.HiddenSize, config.RmsNormEps);
+        self_attn = new LlamaAttention(config, weights, prefix + ".self_attn", device);
+        mlp = new LlamaMlp(config, weights, prefix + ".mlp", device);
+        input_layernorm = new RmsNorm("input_layernorm", weights, prefix + ".input_layernorm.weight", config.HiddenSize, config.RmsNormEps, device);
+        post_attention_layernorm = new RmsNorm("post_attention_layernorm", weights, prefix + ".post_attention_layernorm.weight", config.HiddenSize, config.RmsNormEps, device);
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input) =>
-        throw new InvalidOperationException("LlamaDecoderLayer needs rotary tables and a mask; call Forward(x, cos, sin, mask).");
+    /// <summary>The device holding this layer's weights.</summary>
+    public Device Device { get; }
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask)
+    public override Tensor forward(Tensor input) =>
+        throw new InvalidOperationException("LlamaDecoderLayer needs rotary tables and the batch layout; call Forward(x, cos, sin, batch).");
+
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, PackedBatch batch)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.Forward(input_layernorm.forward(x), cos, sin, mask);
+        var h = x + self_attn.Forward(input_layernorm.forward(x), cos, sin, batch);
         var output = h + mlp.forward(post_attention_layernorm.forward(h));
         return output.MoveToOuterDisposeScope();
     }

@@ -16,61 +16,88 @@ public sealed class LlamaForCausalLM : Module<Tensor, Tensor>
     private readonly Projection? lm_head;
     private readonly Tensor? _tiedHead;
 
-    private LlamaForCausalLM(LlamaConfig config, ILlamaWeights weights, int layerCount, bool withHead, Device device, ScalarType dtype)
+    private LlamaForCausalLM(LlamaConfig config, ILlamaWeights weights, int layerCount, bool withHead, IReadOnlyList<Device> devices)
         : base("LlamaForCausalLM")
     {
         Config = config;
-        Device = device;
-        DType = dtype;
-        model = new LlamaModel(config, weights, layerCount, withHead, device);
+        DType = weights.DType;
+        Devices = devices;
+        var placement = LayerPlacement(layerCount, devices);
+        model = new LlamaModel(config, weights, placement, devices[0], withHead);
         if (withHead)
         {
             if (config.TieWordEmbeddings)
-                _tiedHead = model.EmbedTokens.Weight;
+                _tiedHead = model.EmbedTokens.Weight.to(model.OutputDevice);
             else
-                lm_head = new Projection("lm_head", weights, "lm_head.weight", config.VocabSize, config.HiddenSize);
+                lm_head = new Projection("lm_head", weights.Get("lm_head.weight", [config.VocabSize, config.HiddenSize], model.OutputDevice));
         }
         RegisterComponents();
         eval();
     }
 
     public LlamaConfig Config { get; }
-    public Device Device { get; }
+
+    /// <summary>The devices the layers are spread over (one for a single GPU or CPU).</summary>
+    public IReadOnlyList<Device> Devices { get; }
+
+    /// <summary>Where inputs go (the embedding's device).</summary>
+    public Device Device => Devices[0];
+
     public ScalarType DType { get; }
     public LlamaModel Model => model;
     public int LoadedLayers => model.LayerCount;
     public bool HasHead => model.HasFinalNorm;
 
     /// <summary>
+    /// Contiguous, balanced split of <paramref name="layerCount"/> layers over the devices (a pipeline split: the
+    /// hidden state crosses devices once per boundary, instead of every weight matrix being sharded).
+    /// </summary>
+    public static Device[] LayerPlacement(int layerCount, IReadOnlyList<Device> devices)
+    {
+        if (devices.Count == 0)
+            throw new ArgumentException("at least one device is needed", nameof(devices));
+        var result = new Device[layerCount];
+        for (int i = 0; i < layerCount; i++)
+            result[i] = devices[(int)((long)i * devices.Count / Math.Max(1, layerCount))];
+        return result;
+    }
+
+    /// <summary>
     /// Loads what a capture up to <paramref name="deepestLayer"/> needs (or everything, with the head, when
     /// <paramref name="withHead"/>), reading only those tensors from the directory.
     /// </summary>
-    public static LlamaForCausalLM Load(string modelDirectory, int deepestLayer, bool withHead, ScalarType dtype, Device device)
+    public static LlamaForCausalLM Load(string modelDirectory, int deepestLayer, bool withHead, ScalarType dtype, Device device) =>
+        Load(modelDirectory, deepestLayer, withHead, dtype, [device]);
+
+    public static LlamaForCausalLM Load(string modelDirectory, int deepestLayer, bool withHead, ScalarType dtype, IReadOnlyList<Device> devices)
     {
         var config = LlamaConfig.Load(Path.Combine(modelDirectory, "config.json"));
         if (deepestLayer < -1 || deepestLayer >= config.NumHiddenLayers)
             throw new ArgumentOutOfRangeException(nameof(deepestLayer),
                 $"layer {deepestLayer} does not exist: {modelDirectory} has {config.NumHiddenLayers} decoder layers (0..{config.NumHiddenLayers - 1}).");
         using var dir = ModelDirectory.Open(modelDirectory);
-        return Create(config, new CheckpointWeights(dir, dtype, device), withHead ? config.NumHiddenLayers : deepestLayer + 1, withHead, dtype, device);
+        return Create(config, new CheckpointWeights(dir, dtype), withHead ? config.NumHiddenLayers : deepestLayer + 1, withHead, devices);
     }
 
-    public static LlamaForCausalLM Create(LlamaConfig config, ILlamaWeights weights, int layerCount, bool withHead, ScalarType dtype, Device device)
+    public static LlamaForCausalLM Create(LlamaConfig config, ILlamaWeights weights, int layerCount, bool withHead, Device device) =>
+        Create(config, weights, layerCount, withHead, [device]);
+
+    public static LlamaForCausalLM Create(LlamaConfig config, ILlamaWeights weights, int layerCount, bool withHead, IReadOnlyList<Device> devices)
     {
         using var noGrad = no_grad();
-        return new LlamaForCausalLM(config, weights, layerCount, withHead, device, dtype);
+        return new LlamaForCausalLM(config, weights, layerCount, withHead, devices);
     }
 
     public override Tensor forward(Tensor input) =>
         throw new InvalidOperationException("Call Model.Forward(...) for residuals or Logits(...) for next-token scores.");
 
-    /// <summary>Logits [B, T, vocab] in float32 for right-padded ids; needs the model loaded with its head.</summary>
-    public Tensor Logits(Tensor ids, Tensor attentionMask)
+    /// <summary>Logits [N, vocab] in float32 for a packed batch; needs the model loaded with its head.</summary>
+    public Tensor Logits(PackedBatch batch)
     {
         if (!HasHead)
             throw new InvalidOperationException("this instance was loaded without the final norm and lm_head");
         using var scope = NewDisposeScope();
-        var h = model.Forward(ids, attentionMask, model.LayerCount - 1, applyFinalNorm: true, onResidual: null);
+        var h = model.Forward(batch, model.LayerCount - 1, applyFinalNorm: true, onResidual: null);
         var logits = lm_head is not null ? lm_head.forward(h) : functional.linear(h, _tiedHead!);
         return logits.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }

@@ -5,47 +5,49 @@ using static TorchSharp.torch.nn;
 
 namespace SaeExplorer.Inference.Models.Llama;
 
-/// <summary>The decoder stack (<c>model.*</c> in the checkpoint), built only up to the deepest layer asked for.</summary>
+/// <summary>
+/// The decoder stack (<c>model.*</c> in the checkpoint), built only up to the deepest layer asked for. Layers may be
+/// spread over several devices (a pipeline split: layer i on <c>devices[i]</c>); the hidden state follows them.
+/// </summary>
 public sealed class LlamaModel : Module<Tensor, Tensor>
 {
     private readonly TokenEmbedding embed_tokens;
     private readonly ModuleList<LlamaDecoderLayer> layers;
     private readonly RmsNorm? norm;
-    private readonly Tensor _invFreq;
-    private readonly LlamaConfig _config;
+    private readonly Dictionary<string, Tensor> _invFreq = [];
+    private readonly float[] _invFreqValues;
 
-    public LlamaModel(LlamaConfig config, ILlamaWeights weights, int layerCount, bool withFinalNorm, Device device) : base("model")
+    public LlamaModel(LlamaConfig config, ILlamaWeights weights, IReadOnlyList<Device> layerDevices, Device embedDevice, bool withFinalNorm) : base("model")
     {
-        _config = config;
-        embed_tokens = new TokenEmbedding(weights, "model.embed_tokens.weight", config.VocabSize, config.HiddenSize);
+        embed_tokens = new TokenEmbedding(weights, "model.embed_tokens.weight", config.VocabSize, config.HiddenSize, embedDevice);
         layers = new ModuleList<LlamaDecoderLayer>();
-        for (int i = 0; i < layerCount; i++)
-            layers.Add(new LlamaDecoderLayer(config, weights, i));
+        for (int i = 0; i < layerDevices.Count; i++)
+            layers.Add(new LlamaDecoderLayer(config, weights, i, layerDevices[i]));
+        OutputDevice = layerDevices.Count > 0 ? layerDevices[^1] : embedDevice;
         if (withFinalNorm)
-            norm = new RmsNorm("norm", weights, "model.norm.weight", config.HiddenSize, config.RmsNormEps);
-        _invFreq = tensor(RotaryEmbedding.InverseFrequencies(config.HeadDim, config.RopeTheta, config.RopeScaling), device: device);
+            norm = new RmsNorm("norm", weights, "model.norm.weight", config.HiddenSize, config.RmsNormEps, OutputDevice);
+        _invFreqValues = RotaryEmbedding.InverseFrequencies(config.HeadDim, config.RopeTheta, config.RopeScaling);
         RegisterComponents();
     }
 
     public int LayerCount => layers.Count;
     public bool HasFinalNorm => norm is not null;
+    public Device EmbedDevice => embed_tokens.Weight.device;
+    public Device OutputDevice { get; }
     internal TokenEmbedding EmbedTokens => embed_tokens;
 
     public override Tensor forward(Tensor input) =>
-        throw new InvalidOperationException("Call Forward(ids, attentionMask, ...) to choose what to capture.");
+        throw new InvalidOperationException("Call Forward(batch, ...) to choose what to capture.");
 
     /// <summary>
-    /// Runs the stack on right-padded <paramref name="ids"/> [B, T]. Each row's real tokens sit at positions
-    /// 0..len-1, exactly as if the row ran alone, so padded batches reproduce one-at-a-time activations; padding
-    /// keys are masked out of attention. Runs layers 0..<paramref name="lastLayer"/> only.
+    /// Runs layers 0..<paramref name="lastLayer"/> on a packed batch and returns the packed hidden states [N, hidden]
+    /// of the last layer run (after the final norm when <paramref name="applyFinalNorm"/>).
     /// </summary>
-    /// <param name="attentionMask">[B, T] bool, true on real tokens</param>
     /// <param name="onResidual">
-    /// called with (layer, resid_post [B, T, hidden]) after every layer; layer -1 is the embedding output. The tensor
-    /// is freed once the next layer has run: a callback that keeps it must copy it out of this scope.
+    /// called with (layer, resid_post [N, hidden]) after every layer; layer -1 is the embedding output. The tensor is
+    /// freed once the next layer has run: a callback that keeps it must copy it out of this scope.
     /// </param>
-    /// <returns>The output of the last layer run, or of the final norm when <paramref name="applyFinalNorm"/>.</returns>
-    public Tensor Forward(Tensor ids, Tensor attentionMask, int lastLayer, bool applyFinalNorm, Action<int, Tensor>? onResidual)
+    public Tensor Forward(PackedBatch batch, int lastLayer, bool applyFinalNorm, Action<int, Tensor>? onResidual)
     {
         if (lastLayer >= layers.Count)
             throw new ArgumentOutOfRangeException(nameof(lastLayer), $"layer {lastLayer} was not loaded (this instance holds layers 0..{layers.Count - 1})");
@@ -53,24 +55,42 @@ public sealed class LlamaModel : Module<Tensor, Tensor>
             throw new InvalidOperationException("the final norm was not loaded");
 
         using var scope = NewDisposeScope();
-        long b = ids.shape[0], t = ids.shape[1];
-        var h = embed_tokens.forward(ids);
+        var h = embed_tokens.forward(batch.On(EmbedDevice).Ids);
         onResidual?.Invoke(-1, h);
 
-        var positions = arange(t, ScalarType.Int64, ids.device).unsqueeze(0).expand(b, t);
-        var (cos, sin) = RotaryEmbedding.Tables(_invFreq, positions, h.dtype);
-        var causal = ones(t, t, ScalarType.Bool, ids.device).tril();
-        var mask = causal.unsqueeze(0).unsqueeze(0).logical_and(attentionMask.unsqueeze(1).unsqueeze(2));
-
+        // Rotary tables depend only on positions: compute them once per device, not once per layer.
+        var tables = new Dictionary<string, (Tensor Cos, Tensor Sin)>();
         for (int i = 0; i <= lastLayer; i++)
         {
-            var next = layers[i].Forward(h, cos, sin, mask);
+            var layer = layers[i];
+            var local = batch.On(layer.Device);
+            if (h.device.type != layer.Device.type || h.device.index != layer.Device.index)
+                h = h.to(layer.Device);
+            var key = layer.Device.ToString();
+            if (!tables.TryGetValue(key, out var t))
+            {
+                t = RotaryEmbedding.Tables(InverseFrequencies(layer.Device), local.Positions, h.dtype);
+                tables[key] = t;
+            }
+            var next = layer.Forward(h, t.Cos, t.Sin, local);
             h.Dispose();
             h = next;
             onResidual?.Invoke(i, h);
         }
         if (applyFinalNorm)
-            h = norm!.forward(h);
+            h = norm!.forward(h.to(OutputDevice));
         return h.MoveToOuterDisposeScope();
+    }
+
+    private Tensor InverseFrequencies(Device device)
+    {
+        var key = device.ToString();
+        if (!_invFreq.TryGetValue(key, out var t))
+        {
+            // Cached for the model's lifetime, so it must not belong to the dispose scope of the call that made it.
+            t = tensor(_invFreqValues, device: device).DetachFromDisposeScope();
+            _invFreq[key] = t;
+        }
+        return t;
     }
 }

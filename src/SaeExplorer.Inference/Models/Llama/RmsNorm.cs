@@ -14,9 +14,9 @@ public sealed class RmsNorm : Module<Tensor, Tensor>
     private readonly Parameter weight;
     private readonly double _eps;
 
-    public RmsNorm(string name, ILlamaWeights weights, string checkpointName, long hiddenSize, double eps) : base(name)
+    public RmsNorm(string name, ILlamaWeights weights, string checkpointName, long hiddenSize, double eps, Device device) : base(name)
     {
-        weight = new Parameter(weights.Get(checkpointName, [hiddenSize]), requires_grad: false);
+        weight = new Parameter(weights.Get(checkpointName, [hiddenSize], device), requires_grad: false);
         _eps = eps;
         RegisterComponents();
     }

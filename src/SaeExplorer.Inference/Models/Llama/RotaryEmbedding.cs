@@ -37,7 +37,7 @@ public static class RotaryEmbedding
         return invFreq.to_type(ScalarType.Float32).data<float>().ToArray();
     }
 
-    /// <summary>cos and sin tables [B, T, headDim] for the given positions [B, T], in <paramref name="dtype"/>.</summary>
+    /// <summary>cos and sin tables [..., headDim] for positions of any shape, in <paramref name="dtype"/>.</summary>
     public static (Tensor Cos, Tensor Sin) Tables(Tensor invFreq, Tensor positions, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
@@ -50,7 +50,7 @@ public static class RotaryEmbedding
         return (cos.MoveToOuterDisposeScope(), sin.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Applies the rotation to q or k [B, H, T, D] with tables [B, T, D].</summary>
+    /// <summary>Applies the rotation to q or k [..., D] with cos/sin tables that broadcast against it.</summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
@@ -58,7 +58,7 @@ public static class RotaryEmbedding
         var x1 = x.narrow(-1, 0, half);
         var x2 = x.narrow(-1, half, half);
         var rotated = cat([-x2, x1], -1);
-        var result = x * cos.unsqueeze(1) + rotated * sin.unsqueeze(1);
+        var result = x * cos + rotated * sin;
         return result.MoveToOuterDisposeScope();
     }
 }

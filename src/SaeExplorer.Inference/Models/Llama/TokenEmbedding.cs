@@ -10,15 +10,15 @@ public sealed class TokenEmbedding : Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
 
-    public TokenEmbedding(ILlamaWeights weights, string checkpointName, long vocab, long hidden) : base("embed_tokens")
+    public TokenEmbedding(ILlamaWeights weights, string checkpointName, long vocab, long hidden, Device device) : base("embed_tokens")
     {
-        weight = new Parameter(weights.Get(checkpointName, [vocab, hidden]), requires_grad: false);
+        weight = new Parameter(weights.Get(checkpointName, [vocab, hidden], device), requires_grad: false);
         RegisterComponents();
     }
 
     public Tensor Weight => weight;
 
-    /// <param name="ids">[B, T] int64</param>
+    /// <param name="ids">token ids of any shape (int64)</param>
     public override Tensor forward(Tensor ids)
     {
         using var flat = ids.reshape(-1);

@@ -16,7 +16,9 @@ public sealed class LlamaArchitectureTests
         private readonly ModelDirectory _dir = ModelDirectory.Open(FixturePaths.TinyModel);
         public List<string> Requested { get; } = [];
 
-        public Tensor Get(string name, long[] shape)
+        public ScalarType DType => ScalarType.Float32;
+
+        public Tensor Get(string name, long[] shape, Device device)
         {
             Requested.Add(name);
             string stored = name == "lm_head.weight" && !_dir.Contains(name) ? "model.embed_tokens.weight" : name;
@@ -48,8 +50,8 @@ public sealed class LlamaArchitectureTests
         var gqaConfig = TinyConfig;
         var mqaConfig = gqaConfig with { NumKeyValueHeads = 1 };
 
-        using var gqa = LlamaForCausalLM.Create(gqaConfig, duplicated, 4, false, ScalarType.Float32, CPU);
-        using var mqa = LlamaForCausalLM.Create(mqaConfig, single, 4, false, ScalarType.Float32, CPU);
+        using var gqa = LlamaForCausalLM.Create(gqaConfig, duplicated, 4, false, CPU);
+        using var mqa = LlamaForCausalLM.Create(mqaConfig, single, 4, false, CPU);
 
         var a = Resid(gqa);
         var b = Resid(mqa);
@@ -64,19 +66,18 @@ public sealed class LlamaArchitectureTests
         using var tiedSource = new EditedWeights();
         var tiedConfig = TinyConfig with { TieWordEmbeddings = true };
 
-        using var tied = LlamaForCausalLM.Create(tiedConfig, tiedSource, 4, true, ScalarType.Float32, CPU);
+        using var tied = LlamaForCausalLM.Create(tiedConfig, tiedSource, 4, true, CPU);
         Assert.DoesNotContain("lm_head.weight", tiedSource.Requested);
 
         // An untied model whose lm_head is a copy of the embeddings must agree.
         using var copyHead = new EditedWeights((name, t) => name == "lm_head.weight" ? ReadEmbeddings() : t);
-        using var untied = LlamaForCausalLM.Create(TinyConfig, copyHead, 4, true, ScalarType.Float32, CPU);
+        using var untied = LlamaForCausalLM.Create(TinyConfig, copyHead, 4, true, CPU);
 
-        using var ids = tensor(Golden.PromptIds[0].Select(x => (long)x).ToArray(), [1, Golden.PromptIds[0].Length]);
-        using var mask = ones_like(ids, ScalarType.Bool);
-        using var l1 = tied.Logits(ids, mask);
-        using var l2 = untied.Logits(ids, mask);
+        using var batch = PackedBatch.Create([Golden.PromptIds[0]], CPU);
+        using var l1 = tied.Logits(batch);
+        using var l2 = untied.Logits(batch);
         Assert.Equal(0.0, (l1 - l2).abs().max().item<float>(), 6);
-        Assert.Equal(128256, l1.shape[2]);
+        Assert.Equal(128256, l1.shape[1]);
     }
 
     private static Tensor ReadEmbeddings()
