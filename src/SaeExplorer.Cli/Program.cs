@@ -13,6 +13,7 @@ public static class Program
             CaptureCommand.Create(),
             EncodeCommand.Create(),
             RunCommand.Create(),
+            BenchCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

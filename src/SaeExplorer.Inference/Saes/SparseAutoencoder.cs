@@ -39,6 +39,9 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
     public Device Device => W_enc.device;
     public ScalarType DType => W_enc.dtype;
 
+    /// <summary>The encoder matrix [d_in, d_sae] (possibly a transposed view).</summary>
+    public Tensor EncoderWeight => W_enc;
+
     /// <summary>The decoder directions [d_sae, d_in] (for promoted-token analysis).</summary>
     public Tensor DecoderWeight => W_dec;
 
@@ -93,8 +96,9 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
             throw new ArgumentException($"expected activations [tokens, {DIn}], got [{string.Join(", ", activations.shape)}]", nameof(activations));
         int tokens = (int)activations.shape[0];
         var starts = new int[tokens + 1];
-        var indices = new List<int>();
-        var values = new List<float>();
+        var indexChunks = new List<int[]>();
+        var valueChunks = new List<float[]>();
+        int total = 0;
         for (int begin = 0; begin < tokens; begin += chunkTokens)
         {
             using var scope = NewDisposeScope();
@@ -102,25 +106,28 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
             var chunk = activations.narrow(0, begin, n);
             var features = Encode(chunk);
             quality?.Add(chunk, features, Decode(features));
-            var nz = features.nonzero().cpu();
-            var nzValues = features.index(nz[.., 0], nz[.., 1]).to_type(ScalarType.Float32).cpu();
-            var rows = nz[.., 0].data<long>().ToArray();
-            var cols = nz[.., 1].data<long>().ToArray();
-            var vals = nzValues.data<float>().ToArray();
-            // nonzero() returns coordinates in row-major order, so each row's latents arrive ascending.
-            int k = 0;
+            // Only the active entries cross to the host: per-row counts, column indices (row-major, so each row's
+            // latents come ascending) and values — not the dense [n, d_sae] block.
+            var active = features.ne(0);
+            var counts = active.sum(1).cpu().data<long>().ToArray();
+            var columns = active.nonzero()[.., 1].to_type(ScalarType.Int32).cpu().data<int>().ToArray();
+            var values = features.masked_select(active).to_type(ScalarType.Float32).cpu().data<float>().ToArray();
             for (int r = 0; r < n; r++)
-            {
-                while (k < rows.Length && rows[k] == r)
-                {
-                    indices.Add((int)cols[k]);
-                    values.Add(vals[k]);
-                    k++;
-                }
-                starts[begin + r + 1] = indices.Count;
-            }
+                starts[begin + r + 1] = starts[begin + r] + (int)counts[r];
+            indexChunks.Add(columns);
+            valueChunks.Add(values);
+            total += columns.Length;
         }
-        return new SparseFeatureMatrix(tokens, DSae, starts, [.. indices], [.. values]);
+        var indices = new int[total];
+        var allValues = new float[total];
+        int offset = 0;
+        for (int c = 0; c < indexChunks.Count; c++)
+        {
+            indexChunks[c].CopyTo(indices, offset);
+            valueChunks[c].CopyTo(allValues, offset);
+            offset += indexChunks[c].Length;
+        }
+        return new SparseFeatureMatrix(tokens, DSae, starts, indices, allValues);
     }
 
     /// <summary>MSE, fraction of variance explained and L0 of this SAE on activations [tokens, d_in].</summary>

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Text.Json;
+using SaeExplorer.Inference.Benchmarks;
+using SaeExplorer.Inference.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SaeExplorer.Cli.Commands;
+
+/// <summary>
+/// <c>saex bench capture --synthetic llama-3.3-70b</c>: the capture workload of the Python reference on random
+/// weights of the real shapes, built on the device; prints JSON (per-layer ms, tokens/s extrapolated to layers
+/// 0–50, device memory) to stdout.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var synthetic = new Option<string>("--synthetic") { Description = "model shapes: llama-3.3-70b, llama-3.1-8b, tiny", Required = true };
+        var layers = new Option<string>("--layers") { Description = "depths to build, comma-separated; two depths give the per-layer difference", DefaultValueFactory = _ => "2,6" };
+        var device = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cuda" };
+        var gpus = new Option<int>("--gpus") { Description = "spread the layers over this many GPUs (cuda:0..K-1)", DefaultValueFactory = _ => 1 };
+        var dtype = new Option<string>("--dtype") { Description = "float32 or bfloat16", DefaultValueFactory = _ => "bfloat16" };
+        var batchSizes = new Option<string>("--batch-sizes") { Description = "batch sizes for the 300-prompt workload", DefaultValueFactory = _ => "16,64" };
+        var sae = new Option<bool>("--sae") { Description = "also time the SAE encode (8192 → 65,536 for the 70B) against a bare matmul" };
+        var output = new Option<string?>("--out") { Description = "also write the JSON here" };
+        var capture = new Command("capture", "Time the capture forward pass on synthetic weights.") { synthetic, layers, device, gpus, dtype, batchSizes, sae, output };
+        capture.SetAction(r => CliRunner.Run("bench capture", () => Run(r.GetValue(synthetic)!, r.GetValue(layers)!, r.GetValue(device)!, r.GetValue(gpus),
+            r.GetValue(dtype)!, r.GetValue(batchSizes)!, r.GetValue(sae), r.GetValue(output))));
+        return new Command("bench", "Benchmarks (see bench/ for how results are recorded).") { capture };
+    }
+
+    private static int[] ParseInts(string value, string option) =>
+        value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => int.TryParse(v, out var i) && i > 0 ? i : throw new ArgumentException($"{option}: '{v}' is not a positive integer."))
+            .ToArray();
+
+    private static int Run(string synthetic, string layers, string device, int gpus, string dtype, string batchSizes, bool withSae, string? output)
+    {
+        var config = SyntheticModels.Get(synthetic);
+        var first = ComputeTarget.ParseDevice(device);
+        if (gpus < 1)
+            throw new ArgumentException("--gpus must be at least 1.");
+        if (gpus > 1 && (first.type != DeviceType.CUDA || cuda.device_count() < gpus))
+            throw new ArgumentException($"--gpus {gpus} needs {gpus} CUDA devices; {(first.type == DeviceType.CUDA ? cuda.device_count() : 0)} visible.");
+        var devices = first.type == DeviceType.CUDA ? Enumerable.Range(0, gpus).Select(i => new Device(DeviceType.CUDA, i)).ToList() : [first];
+        var bench = new CaptureBenchmark(config, ComputeTarget.ParseDType(dtype), devices, line => Console.Error.WriteLine(line));
+
+        var report = new Dictionary<string, object?>
+        {
+            ["synthetic"] = synthetic,
+            ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd"),
+        };
+        foreach (var (k, v) in bench.Run(ParseInts(layers, "--layers"), ParseInts(batchSizes, "--batch-sizes")))
+            report[k] = v;
+        if (withSae)
+            report["sae"] = bench.RunSae(config.HiddenSize, 8 * config.HiddenSize);
+        var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
+        Console.WriteLine(json);
+        if (output is not null)
+            File.WriteAllText(output, json);
+        return 0;
+    }
+}
