@@ -59,7 +59,9 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
         var input = x.to(DType, Device);
         if (Config.ApplyBDecToInput)
             input = input - b_dec;
-        return (input.matmul(W_enc) + b_enc).MoveToOuterDisposeScope();
+        // For a token matrix the bias rides in the GEMM's epilogue (addmm) instead of a second pass over [tokens, d_sae].
+        var pre = input.dim() == 2 ? addmm(b_enc, input, W_enc, 1, 1) : input.matmul(W_enc) + b_enc;
+        return pre.MoveToOuterDisposeScope();
     }
 
     /// <summary>Dense feature activations [..., d_sae].</summary>
@@ -69,7 +71,7 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
         return Activate(PreActivations(x)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The architecture's nonlinearity on pre-activations.</summary>
+    /// <summary>The architecture's nonlinearity on pre-activations (which it may overwrite).</summary>
     protected abstract Tensor Activate(Tensor pre);
 
     /// <summary>Reconstruction [..., d_in] of feature activations [..., d_sae].</summary>
@@ -106,12 +108,15 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
             var chunk = activations.narrow(0, begin, n);
             var features = Encode(chunk);
             quality?.Add(chunk, features, Decode(features));
-            // Only the active entries cross to the host: per-row counts, column indices (row-major, so each row's
-            // latents come ascending) and values — not the dense [n, d_sae] block.
-            var active = features.ne(0);
-            var counts = active.sum(1).cpu().data<long>().ToArray();
-            var columns = active.nonzero()[.., 1].to_type(ScalarType.Int32).cpu().data<int>().ToArray();
-            var values = features.masked_select(active).to_type(ScalarType.Float32).cpu().data<float>().ToArray();
+            // Only the active entries cross to the host: their (row, column) pairs from one scan of the block (row-major,
+            // so each row's latents come ascending) and their values gathered at those pairs — not the dense
+            // [n, d_sae] block, and no second full pass to count or select.
+            var nz = features.nonzero();
+            var rowsT = nz[.., 0];
+            var colsT = nz[.., 1];
+            var values = features.index([rowsT, colsT]).to_type(ScalarType.Float32).cpu().data<float>().ToArray();
+            var columns = colsT.to_type(ScalarType.Int32).cpu().data<int>().ToArray();
+            var counts = rowsT.bincount(null, n).cpu().data<long>().ToArray();
             for (int r = 0; r < n; r++)
                 starts[begin + r + 1] = starts[begin + r] + (int)counts[r];
             indexChunks.Add(columns);
@@ -148,7 +153,8 @@ public sealed class ReluSae : SparseAutoencoder
     public ReluSae(SaeConfig config, Tensor wEnc, Tensor bEnc, Tensor wDec, Tensor bDec)
         : base("ReluSae", config, wEnc, bEnc, wDec, bDec) => RegisterComponents();
 
-    protected override Tensor Activate(Tensor pre) => functional.relu(pre);
+    // In place: pre-activations are a fresh tensor of Encode's, and a second [tokens, d_sae] buffer would cost a pass.
+    protected override Tensor Activate(Tensor pre) => pre.relu_();
 }
 
 /// <summary>JumpReLU: a latent fires only above its learned threshold, and then passes its pre-activation.</summary>
