@@ -27,7 +27,47 @@ internal static class BenchCommand
         var capture = new Command("capture", "Time the capture forward pass on synthetic weights.") { synthetic, layers, device, gpus, dtype, batchSizes, sae, output };
         capture.SetAction(r => CliRunner.Run("bench capture", () => Run(r.GetValue(synthetic)!, r.GetValue(layers)!, r.GetValue(device)!, r.GetValue(gpus),
             r.GetValue(dtype)!, r.GetValue(batchSizes)!, r.GetValue(sae), r.GetValue(output))));
-        return new Command("bench", "Benchmarks (see bench/ for how results are recorded).") { capture };
+        var model = new Option<string>("--model") { Description = "model directory to load", Required = true };
+        var deepest = new Option<int?>("--deepest-layer") { Description = "load only layers 0..N (default: everything, with the head)" };
+        var loadDevice = new Option<string>("--device") { Description = "cuda or cpu", DefaultValueFactory = _ => "cuda" };
+        var dropCaches = new Option<bool>("--drop-caches") { Description = "empty the page cache first (root; Linux) to time a cold read" };
+        var load = new Command("load", "Time loading a checkpoint onto the device.") { model, deepest, loadDevice, dropCaches, output };
+        load.SetAction(r => CliRunner.Run("bench load", () => RunLoad(r.GetValue(model)!, r.GetValue(deepest), r.GetValue(loadDevice)!, r.GetValue(dropCaches), r.GetValue(output))));
+        return new Command("bench", "Benchmarks (see bench/ for how results are recorded).") { capture, load };
+    }
+
+    private static int RunLoad(string modelDir, int? deepestLayer, string device, bool dropCaches, string? output)
+    {
+        var target = ComputeTarget.ParseDevice(device);
+        var config = Inference.Models.Llama.LlamaConfig.Load(Path.Combine(modelDir, "config.json"));
+        int deepest = deepestLayer ?? config.NumHiddenLayers - 1;
+        bool withHead = deepestLayer is null;
+        if (dropCaches)
+            File.WriteAllText("/proc/sys/vm/drop_caches", "3\n");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using (var model = Inference.Models.Llama.LlamaForCausalLM.Load(modelDir, deepest, withHead, ScalarType.BFloat16, target))
+        {
+            if (target.type == DeviceType.CUDA)
+                cuda.synchronize(target);
+            watch.Stop();
+            // Fused q/k/v and gate/up parameters are views of one matrix each; count the bytes read, not the views twice.
+            long bytes = model.named_parameters().Select(p => p.parameter).Sum(p => p.NumberOfElements * p.ElementSize);
+            var report = new Dictionary<string, object?>
+            {
+                ["model"] = Path.GetFullPath(modelDir),
+                ["layers_loaded"] = deepest + 1,
+                ["with_head"] = withHead,
+                ["cold"] = dropCaches,
+                ["bytes"] = bytes,
+                ["seconds"] = watch.Elapsed.TotalSeconds,
+                ["gb_per_s"] = bytes / watch.Elapsed.TotalSeconds / 1e9,
+            };
+            var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
+            Console.WriteLine(json);
+            if (output is not null)
+                File.WriteAllText(output, json);
+        }
+        return 0;
     }
 
     private static int[] ParseInts(string value, string option) =>

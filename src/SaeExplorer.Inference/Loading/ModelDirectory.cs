@@ -15,6 +15,7 @@ public sealed class ModelDirectory : IDisposable
 
     private readonly Dictionary<string, string> _tensorToFile;
     private readonly Dictionary<string, SafetensorsFile> _open = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Microsoft.Win32.SafeHandles.SafeFileHandle> _handles = new(StringComparer.Ordinal);
 
     private ModelDirectory(string path, Dictionary<string, string> tensorToFile)
     {
@@ -70,6 +71,27 @@ public sealed class ModelDirectory : IDisposable
     /// </summary>
     public Tensor ReadTensor(string name, long[] expectedShape)
     {
+        var (st, _) = Locate(name, expectedShape);
+        return st.ReadTensor(name);
+    }
+
+    /// <summary>
+    /// Reads one tensor straight onto a GPU through <paramref name="upload"/>'s pinned buffers, in its stored dtype,
+    /// with the same checks as <see cref="ReadTensor"/>.
+    /// </summary>
+    public Tensor ReadTensorToDevice(string name, long[] expectedShape, DeviceUpload upload)
+    {
+        var (st, entry) = Locate(name, expectedShape);
+        if (!_handles.TryGetValue(st.Path, out var handle))
+        {
+            handle = File.OpenHandle(st.Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+            _handles[st.Path] = handle;
+        }
+        return upload.Read(handle, st.DataStart + entry.Begin, entry.End - entry.Begin, SafetensorsDType.ToScalarType(entry.DType), entry.Shape);
+    }
+
+    private (SafetensorsFile File, SafetensorsEntry Entry) Locate(string name, long[] expectedShape)
+    {
         if (!_tensorToFile.TryGetValue(name, out var file))
             throw new CheckpointException(System.IO.Path.Combine(Path, File.Exists(System.IO.Path.Combine(Path, IndexFileName)) ? IndexFileName : SingleFileName), name,
                 "missing from the checkpoint; the model directory is incomplete or is not a Llama checkpoint.");
@@ -84,7 +106,7 @@ public sealed class ModelDirectory : IDisposable
         if (!entry.Shape.SequenceEqual(expectedShape))
             throw new CheckpointException(file, name,
                 $"has shape [{string.Join(", ", entry.Shape)}] but config.json implies [{string.Join(", ", expectedShape)}]; config and weights do not belong together.");
-        return st.ReadTensor(name);
+        return (st, entry);
     }
 
     public void Dispose()
@@ -92,5 +114,8 @@ public sealed class ModelDirectory : IDisposable
         foreach (var f in _open.Values)
             f.Dispose();
         _open.Clear();
+        foreach (var h in _handles.Values)
+            h.Dispose();
+        _handles.Clear();
     }
 }

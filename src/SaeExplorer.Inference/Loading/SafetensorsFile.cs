@@ -39,6 +39,9 @@ public sealed class SafetensorsFile : IDisposable
 
     public string Path { get; }
     public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>File offset of the data section (entries' offsets are relative to it).</summary>
+    public long DataStart => _dataStart;
     public IReadOnlyCollection<SafetensorsEntry> Entries => _entries.Values;
     public bool Contains(string name) => _entries.ContainsKey(name);
 

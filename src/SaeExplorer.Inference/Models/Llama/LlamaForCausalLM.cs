@@ -76,7 +76,8 @@ public sealed class LlamaForCausalLM : Module<Tensor, Tensor>
             throw new ArgumentOutOfRangeException(nameof(deepestLayer),
                 $"layer {deepestLayer} does not exist: {modelDirectory} has {config.NumHiddenLayers} decoder layers (0..{config.NumHiddenLayers - 1}).");
         using var dir = ModelDirectory.Open(modelDirectory);
-        return Create(config, new CheckpointWeights(dir, dtype), withHead ? config.NumHiddenLayers : deepestLayer + 1, withHead, devices);
+        using var weights = new CheckpointWeights(dir, dtype);
+        return Create(config, weights, withHead ? config.NumHiddenLayers : deepestLayer + 1, withHead, devices);
     }
 
     public static LlamaForCausalLM Create(LlamaConfig config, ILlamaWeights weights, int layerCount, bool withHead, Device device) =>
