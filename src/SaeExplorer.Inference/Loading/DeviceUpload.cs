@@ -12,8 +12,8 @@ namespace SaeExplorer.Inference.Loading;
 /// </summary>
 public sealed class DeviceUpload : IDisposable
 {
-    // The element count of one staging buffer; 32 Mi elements is 64 MiB of bf16.
-    private const long ChunkElements = 32L << 20;
+    // The element count of one staging buffer; 64 Mi elements is 128 MiB of bf16.
+    private const long ChunkElements = 64L << 20;
 
     private readonly Device _device;
     private readonly Dictionary<ScalarType, Tensor[]> _buffers = [];
@@ -56,17 +56,29 @@ public sealed class DeviceUpload : IDisposable
     /// <summary>Waits for every copy still in flight (call before using the tensors or disposing).</summary>
     public void Complete() => cuda.synchronize(_device);
 
+    // Several readers at once: from the page cache one thread's copy tops out far below what PCIe takes, and on
+    // NVMe parallel requests keep the queue full.
+    private const int Readers = 8;
+
     private static unsafe void Fill(SafeFileHandle file, long offset, Tensor buffer, long bytes)
     {
-        var span = new Span<byte>((void*)THSTensor_data(buffer.Handle), checked((int)bytes));
-        while (span.Length > 0)
+        byte* start = (byte*)THSTensor_data(buffer.Handle);
+        long slice = Math.Max(1 << 20, (bytes + Readers - 1) / Readers);
+        Parallel.For(0, (int)((bytes + slice - 1) / slice), new ParallelOptions { MaxDegreeOfParallelism = Readers }, i =>
         {
-            int read = RandomAccess.Read(file, span, offset);
-            if (read <= 0)
-                throw new EndOfStreamException($"unexpected end of file at byte {offset}");
-            span = span[read..];
-            offset += read;
-        }
+            long begin = i * slice;
+            long length = Math.Min(slice, bytes - begin);
+            var span = new Span<byte>(start + begin, checked((int)length));
+            long position = offset + begin;
+            while (span.Length > 0)
+            {
+                int read = RandomAccess.Read(file, span, position);
+                if (read <= 0)
+                    throw new EndOfStreamException($"unexpected end of file at byte {position}");
+                span = span[read..];
+                position += read;
+            }
+        });
     }
 
     private Tensor[] Buffers(ScalarType dtype)
