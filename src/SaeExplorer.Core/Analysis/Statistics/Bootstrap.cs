@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SaeExplorer.Core.Analysis.Statistics;
 
 /// <summary>A point estimate with a two-sided confidence interval.</summary>
@@ -15,6 +17,7 @@ public static class Bootstrap
     /// resamples drawn with replacement; the interval's ends are the (1 − level)/2 and (1 + level)/2 quantiles of the
     /// resampled means, linearly interpolated (type 7, the default of R's <c>quantile</c> and NumPy).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ConfidenceInterval MeanInterval(ReadOnlySpan<double> values, int resamples, ulong seed, double level = 0.95)
     {
         if (values.Length == 0)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SaeExplorer.Core.Analysis.Statistics;
 
 /// <summary>
@@ -29,6 +31,7 @@ public sealed class FisherExact
     public double LogFactorial(int n) => _logFactorial[n];
 
     /// <summary>Two-sided p-value of the table [[a, b], [c, d]].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double TwoSidedP(int a, int b, int c, int d)
     {
         if (a < 0 || b < 0 || c < 0 || d < 0)
@@ -46,14 +49,19 @@ public sealed class FisherExact
         double constant = _logFactorial[row1] + _logFactorial[n - row1] + _logFactorial[col1] + _logFactorial[n - col1] - _logFactorial[n];
         double observed = LogPoint(a, row1, col1, n, constant);
         double limit = observed + Math.Log(RelativeTolerance);
-        double p = 0;
+        // Normalised by the whole support, as R does: when no table is excluded p is exactly 1 rather than 1 ± rounding,
+        // so latents that differ in nothing do not get ordered by rounding noise.
+        double included = 0;
+        double excluded = 0;
         for (int x = lo; x <= hi; x++)
         {
             double lp = LogPoint(x, row1, col1, n, constant);
             if (lp <= limit)
-                p += Math.Exp(lp);
+                included += Math.Exp(lp);
+            else
+                excluded += Math.Exp(lp);
         }
-        return Math.Min(1.0, p);
+        return included / (included + excluded);
     }
 
     private double LogPoint(int x, int row1, int col1, int n, double constant) =>

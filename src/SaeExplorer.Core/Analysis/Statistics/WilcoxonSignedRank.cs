@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SaeExplorer.Core.Analysis.Statistics;
 
 /// <summary>The outcome of a two-sided Wilcoxon signed-rank test on paired differences.</summary>
@@ -17,10 +19,13 @@ public sealed record WilcoxonResult(double TPlus, double TMinus, int NonZero, in
 /// </summary>
 public static class WilcoxonSignedRank
 {
-    public static WilcoxonResult Test(ReadOnlySpan<double> differences)
+    public static WilcoxonResult Test(ReadOnlySpan<double> differences) =>
+        Test(differences, new double[differences.Length], new bool[differences.Length]);
+
+    /// <summary>The test with caller-owned scratch space (at least as long as the differences), for tight loops.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static WilcoxonResult Test(ReadOnlySpan<double> differences, Span<double> magnitudes, Span<bool> positive)
     {
-        var magnitudes = new double[differences.Length];
-        var positive = new bool[differences.Length];
         int n = 0;
         foreach (var d in differences)
         {
@@ -35,7 +40,7 @@ public static class WilcoxonSignedRank
         int zeros = differences.Length - n;
         if (n == 0)
             return new WilcoxonResult(0, 0, 0, zeros, 0, 1.0);
-        Array.Sort(magnitudes, positive, 0, n);
+        magnitudes[..n].Sort(positive[..n]);
         double tPlus = 0;
         double tieSum = 0;
         for (int i = 0; i < n;)
