@@ -194,7 +194,7 @@ public static class FeatureDiff
             throw new ArgumentException($"unknown condition '{condition}'; the prompts have: {string.Join(", ", known)}.");
     }
 
-    private static void CheckInput(IReadOnlyList<PooledPrompt> prompts)
+    internal static void CheckInput(IReadOnlyList<PooledPrompt> prompts)
     {
         if (prompts.Count == 0)
             throw new ArgumentException("no pooled prompts to analyse.", nameof(prompts));
