@@ -208,6 +208,7 @@ public static class ContrastStatistics
         return (rankSumA, tieSum);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int TieBlock(ReadOnlySpan<double> values, ReadOnlySpan<bool> isA, int i, ref int assigned, ref double rankSumA, ref double tieSum)
     {
         int j = i + 1;
@@ -234,6 +235,7 @@ public static class ContrastStatistics
         return new ContrastSide(name, prompts.Length, ci, max, FeatureDiff.MeanActivation(prompts), union, exclusive);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CompareRows(FeatureContrast x, FeatureContrast y)
     {
         int c = x.FisherQ.CompareTo(y.FisherQ);
@@ -246,7 +248,7 @@ public static class ContrastStatistics
 
     private readonly record struct PairedRow(int MoreA, int MoreB, double SignP, WilcoxonResult Wilcoxon);
 
-    private sealed record Row(
+    private readonly record struct Row(
         int Feature, int ActiveA, int ActiveB, double Log2OddsRatio, double FisherP, double MeanA, double MeanB, double MaxA, double MaxB,
         MannWhitneyResult MannWhitney, SeparatedSide Presence, SeparatedSide Magnitude, PairedRow? Paired);
 
@@ -339,7 +341,6 @@ public static class ContrastStatistics
             }
             _touchedTopics.Clear();
             var w = WilcoxonSignedRank.Test(_differences.AsSpan(0, m), _magnitudes, _positive);
-            w = w with { Zeros = TopicCount - w.NonZero };
             return new PairedRow(moreA, moreB, SignTest.TwoSidedP(moreA, moreB), w);
         }
     }

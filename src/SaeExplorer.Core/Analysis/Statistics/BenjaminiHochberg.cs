@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SaeExplorer.Core.Analysis.Statistics;
 
 /// <summary>Benjamini–Hochberg (1995) false-discovery-rate adjustment (R's <c>p.adjust(method = "BH")</c>).</summary>
@@ -12,6 +14,7 @@ public static class BenjaminiHochberg
     /// change only m — which lets a caller skip thousands of latents that were never active (p = 1 by construction)
     /// and still correct for having looked at all of them.
     /// </param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double[] Adjust(ReadOnlySpan<double> pValues, int? totalTests = null)
     {
         int given = pValues.Length;

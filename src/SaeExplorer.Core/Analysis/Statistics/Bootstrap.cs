@@ -33,11 +33,13 @@ public static class Bootstrap
         var rng = new SplitMix64(seed);
         var means = new double[resamples];
         int n = values.Length;
+        ulong bound = (ulong)n;
+        ulong threshold = (0UL - bound) % bound;
         for (int r = 0; r < resamples; r++)
         {
             double sum = 0;
             for (int i = 0; i < n; i++)
-                sum += values[rng.NextBelow(n)];
+                sum += values[rng.NextBelow(bound, threshold)];
             means[r] = sum / n;
         }
         Array.Sort(means);
@@ -60,6 +62,7 @@ public static class Bootstrap
     {
         private ulong _state = state;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public ulong Next()
         {
             ulong z = _state += 0x9E3779B97F4A7C15UL;
@@ -68,16 +71,16 @@ public static class Bootstrap
             return z ^ (z >> 31);
         }
 
-        // Lemire's multiply-shift with rejection: unbiased for any n.
-        public int NextBelow(int n)
+        // Lemire's multiply-shift with rejection: unbiased for any n. The rejection threshold (2⁶⁴ mod n) is the caller's,
+        // computed once per bound.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public int NextBelow(ulong bound, ulong threshold)
         {
-            ulong bound = (ulong)n;
-            ulong threshold = (0UL - bound) % bound;
             while (true)
             {
-                UInt128 product = (UInt128)Next() * bound;
-                if ((ulong)product >= threshold)
-                    return (int)(ulong)(product >> 64);
+                ulong high = Math.BigMul(Next(), bound, out ulong low);
+                if (low >= threshold)
+                    return (int)high;
             }
         }
     }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SaeExplorer.Core.Analysis.Statistics;
 
 /// <summary>How <see cref="MannWhitneyU"/> computes its p-value.</summary>
@@ -73,6 +75,7 @@ public static class MannWhitneyU
     /// The test from A's rank sum (mid-ranks for ties, ranks from 1) and Σ(t³ − t) over tie blocks, for callers that
     /// rank many features at once without materialising every value (see <see cref="ContrastStatistics"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static MannWhitneyResult FromRankSum(double rankSumA, int nA, int nB, double tieSum, MannWhitneyMethod method = MannWhitneyMethod.Auto)
     {
         double uA = rankSumA - nA * (nA + 1) / 2.0;
@@ -97,6 +100,18 @@ public static class MannWhitneyU
 
     /// <summary>P(U ≥ u) under the null for samples of sizes m and n, by counting arrangements.</summary>
     public static double ExactUpperTail(int u, int m, int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(m, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        // U's null distribution is the same with the roles swapped, so the table is kept for (smaller, larger).
+        var tails = UpperTails.GetOrAdd((Math.Min(m, n), Math.Max(m, n)), key => ComputeUpperTails(key.Small, key.Large));
+        return u <= 0 ? 1.0 : u >= tails.Length ? 0.0 : tails[u];
+    }
+
+    // One table per size pair for the life of the process: a contrast asks for the same sizes for every latent.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Small, int Large), double[]> UpperTails = new();
+
+    private static double[] ComputeUpperTails(int m, int n)
     {
         // counts[j][s]: arrangements of i A's and j B's with U_A = s; placing an A after j B's adds j to U_A.
         // Built one A at a time, so only two (n + 1) × (m·n + 1) layers are alive.
@@ -125,15 +140,15 @@ public static class MannWhitneyU
             }
             (previous, current) = (current, previous);
         }
-        var final = previous[n];
-        double total = 0;
+        var counts = previous[n];
+        double total = counts.Sum();
+        var tails = new double[maxU + 1];
         double tail = 0;
-        for (int s = 0; s <= maxU; s++)
+        for (int s = maxU; s >= 0; s--)
         {
-            total += final[s];
-            if (s >= u)
-                tail += final[s];
+            tail += counts[s];
+            tails[s] = tail / total;
         }
-        return tail / total;
+        return tails;
     }
 }

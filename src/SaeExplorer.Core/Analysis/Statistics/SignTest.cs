@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SaeExplorer.Core.Analysis.Statistics;
 
 /// <summary>
@@ -11,6 +13,7 @@ public static class SignTest
     /// p = min(1, 2·P(X ≤ min(positive, negative))), X ~ Binomial(n, ½) — for the symmetric binomial this equals the
     /// "sum of outcomes no more likely than observed" p of R's <c>binom.test</c> and SciPy's <c>binomtest</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double TwoSidedP(int positive, int negative)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(positive);
