@@ -8,7 +8,8 @@ namespace SaeExplorer.Core.Analysis;
 /// <param name="ConfidenceLevel">Coverage of the bootstrap interval.</param>
 /// <param name="MannWhitneyMethod">
 /// How per-feature Mann–Whitney p-values are computed; with <see cref="Statistics.MannWhitneyMethod.Auto"/> nearly
-/// every latent takes the normal approximation, because the prompts where it is inactive form one block of tied zeros.
+/// every latent takes the normal approximation, because the prompts where it is inactive form one block of tied zeros;
+/// <see cref="Statistics.MannWhitneyMethod.Exact"/> is refused for any latent with ties.
 /// </param>
 public sealed record ContrastStatisticsOptions(
     int BootstrapResamples = 2000,
@@ -17,7 +18,10 @@ public sealed record ContrastStatisticsOptions(
     MannWhitneyMethod MannWhitneyMethod = MannWhitneyMethod.Auto);
 
 /// <summary>One side of a contrast (a condition, or "rest").</summary>
-/// <param name="MeanActiveCount">Mean number of active latents per prompt, with its bootstrap interval.</param>
+/// <param name="MeanActiveCount">
+/// Mean number of active latents per prompt, with its bootstrap interval; the interval's seed is this side's stream,
+/// derived from the options' seed (A and B draw independently).
+/// </param>
 /// <param name="MaxActivation">The largest activation of any latent in any of the side's prompts (0 if none).</param>
 /// <param name="MeanActivation">As <see cref="ContrastResult.MeanActivationA"/>: the mean over prompts of each prompt's mean active value.</param>
 /// <param name="UnionCount">Latents active in at least one of the side's prompts.</param>
