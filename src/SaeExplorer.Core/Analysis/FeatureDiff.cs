@@ -39,27 +39,7 @@ public static class FeatureDiff
 
     public static ContrastResult Compare(IReadOnlyList<PooledPrompt> prompts, Contrast contrast)
     {
-        CheckInput(prompts);
-        var known = prompts.Select(p => p.Condition).Distinct(StringComparer.Ordinal).ToArray();
-        RequireKnown(contrast.A, known);
-        if (contrast.B is not null)
-        {
-            RequireKnown(contrast.B, known);
-            if (contrast.B == contrast.A)
-                throw new ArgumentException($"contrast compares condition '{contrast.A}' with itself.", nameof(contrast));
-        }
-        else if (known.Contains(Contrast.RestName, StringComparer.Ordinal))
-        {
-            // The report writes the B side of a one-vs-rest contrast as "rest"; a real condition of that name would be ambiguous.
-            throw new ArgumentException($"a condition is named '{Contrast.RestName}', so a one-vs-rest contrast would be ambiguous in the report; rename that condition.", nameof(contrast));
-        }
-        else if (known.Length < 2)
-        {
-            throw new ArgumentException($"condition '{contrast.A}' has no other conditions to be compared with.", nameof(contrast));
-        }
-
-        var a = prompts.Where(p => p.Condition == contrast.A).ToArray();
-        var b = prompts.Where(p => contrast.B is null ? p.Condition != contrast.A : p.Condition == contrast.B).ToArray();
+        var (a, b) = Sides(prompts, contrast);
         var statsA = FeatureStats(a);
         var statsB = FeatureStats(b);
         return new ContrastResult(
@@ -142,6 +122,37 @@ public static class FeatureDiff
         w.WriteEndArray();
     }
 
+    /// <summary>
+    /// The prompts of a contrast's two sides (input order), after checking the input and the contrast: both conditions
+    /// exist and differ, and a one-vs-rest contrast has a rest that is not ambiguous. Shared with
+    /// <see cref="ContrastStatistics"/> so both analyses agree on what a contrast means.
+    /// </summary>
+    internal static (PooledPrompt[] A, PooledPrompt[] B) Sides(IReadOnlyList<PooledPrompt> prompts, Contrast contrast)
+    {
+        CheckInput(prompts);
+        var known = prompts.Select(p => p.Condition).Distinct(StringComparer.Ordinal).ToArray();
+        RequireKnown(contrast.A, known);
+        if (contrast.B is not null)
+        {
+            RequireKnown(contrast.B, known);
+            if (contrast.B == contrast.A)
+                throw new ArgumentException($"contrast compares condition '{contrast.A}' with itself.", nameof(contrast));
+        }
+        else if (known.Contains(Contrast.RestName, StringComparer.Ordinal))
+        {
+            // The report writes the B side of a one-vs-rest contrast as "rest"; a real condition of that name would be ambiguous.
+            throw new ArgumentException($"a condition is named '{Contrast.RestName}', so a one-vs-rest contrast would be ambiguous in the report; rename that condition.", nameof(contrast));
+        }
+        else if (known.Length < 2)
+        {
+            throw new ArgumentException($"condition '{contrast.A}' has no other conditions to be compared with.", nameof(contrast));
+        }
+
+        var a = prompts.Where(p => p.Condition == contrast.A).ToArray();
+        var b = prompts.Where(p => contrast.B is null ? p.Condition != contrast.A : p.Condition == contrast.B).ToArray();
+        return (a, b);
+    }
+
     /// <summary>Per feature: in how many of the prompts it is active, and the sum of its values there.</summary>
     private static Dictionary<int, (int Prompts, double Sum)> FeatureStats(IEnumerable<PooledPrompt> prompts)
     {
@@ -167,7 +178,7 @@ public static class FeatureDiff
             .ThenBy(f => f.Feature)
             .ToArray();
 
-    private static double MeanActivation(IEnumerable<PooledPrompt> prompts)
+    internal static double MeanActivation(IEnumerable<PooledPrompt> prompts)
     {
         var perPrompt = prompts.Where(p => p.Features.ActiveCount > 0)
             .Select(p => p.Features.Values.Average(v => (double)v))
@@ -175,7 +186,7 @@ public static class FeatureDiff
         return perPrompt.Length == 0 ? 0 : perPrompt.Average();
     }
 
-    private static float MaxActivation(PooledPrompt p) => p.Features.ActiveCount == 0 ? 0f : p.Features.Values.Max();
+    internal static float MaxActivation(PooledPrompt p) => p.Features.ActiveCount == 0 ? 0f : p.Features.Values.Max();
 
     private static void RequireKnown(string condition, string[] known)
     {
@@ -183,7 +194,7 @@ public static class FeatureDiff
             throw new ArgumentException($"unknown condition '{condition}'; the prompts have: {string.Join(", ", known)}.");
     }
 
-    private static void CheckInput(IReadOnlyList<PooledPrompt> prompts)
+    internal static void CheckInput(IReadOnlyList<PooledPrompt> prompts)
     {
         if (prompts.Count == 0)
             throw new ArgumentException("no pooled prompts to analyse.", nameof(prompts));
