@@ -58,14 +58,12 @@ public static class EmbeddingMetrics
 
         var penalties = new double[n];
         var kept = new int[n];
-        Parallel.For(0, n, NearestNeighborSearch.Parallelism(maxDegreeOfParallelism),
-            () => (Input: new float[n], Embedded: new float[n], Scratch: input.NewScratch()),
-            (i, _, local) =>
+        input.ForEachDistanceRow(inputMetric, NearestNeighborSearch.Parallelism(maxDegreeOfParallelism), () => new float[n],
+            (i, inputRow, embeddedRow) =>
             {
-                input.DistanceRow(i, local.Input, inputMetric, local.Scratch);
-                embedded.DistanceRow(i, local.Embedded, UmapMetric.Euclidean, null);
-                var inputNeighbors = Nearest(local.Input, i, k);
-                var embeddedNeighbors = Nearest(local.Embedded, i, k);
+                embedded.DistanceRow(i, embeddedRow, UmapMetric.Euclidean, null);
+                var inputNeighbors = Nearest(inputRow, i, k);
+                var embeddedNeighbors = Nearest(embeddedRow, i, k);
                 double penalty = 0;
                 int overlap = 0;
                 foreach (int j in embeddedNeighbors)
@@ -75,13 +73,11 @@ public static class EmbeddingMetrics
                         overlap++;
                         continue;
                     }
-                    penalty += Rank(local.Input, i, j) - k;
+                    penalty += Rank(inputRow, i, j) - k;
                 }
                 penalties[i] = penalty;
                 kept[i] = overlap;
-                return local;
-            },
-            _ => { });
+            });
         double trust = 1.0 - penalties.Sum() * (2.0 / (n * (double)k * (2.0 * n - 3.0 * k - 1.0)));
         double preservation = kept.Average() / k;
         return (trust, preservation);
@@ -102,35 +98,31 @@ public static class EmbeddingMetrics
         foreach (int c in classes)
             sizes[c]++;
         var scores = new double[n];
-        Parallel.For(0, n, NearestNeighborSearch.Parallelism(maxDegreeOfParallelism),
-            () => (Row: new float[n], Sums: new double[classCount], Scratch: points.NewScratch()),
-            (i, _, local) =>
+        points.ForEachDistanceRow(metric, NearestNeighborSearch.Parallelism(maxDegreeOfParallelism), () => new double[classCount],
+            (i, row, sums) =>
             {
-                points.DistanceRow(i, local.Row, metric, local.Scratch);
-                Array.Clear(local.Sums);
+                Array.Clear(sums);
                 for (int j = 0; j < n; j++)
                 {
                     if (j != i)
-                        local.Sums[classes[j]] += local.Row[j];
+                        sums[classes[j]] += row[j];
                 }
                 int own = classes[i];
                 if (sizes[own] == 1)
                 {
                     scores[i] = 0;
-                    return local;
+                    return;
                 }
-                double a = local.Sums[own] / (sizes[own] - 1);
+                double a = sums[own] / (sizes[own] - 1);
                 double b = double.PositiveInfinity;
                 for (int c = 0; c < classCount; c++)
                 {
                     if (c != own)
-                        b = Math.Min(b, local.Sums[c] / sizes[c]);
+                        b = Math.Min(b, sums[c] / sizes[c]);
                 }
                 double denominator = Math.Max(a, b);
                 scores[i] = denominator > 0 ? (b - a) / denominator : 0;
-                return local;
-            },
-            _ => { });
+            });
         return scores.Average();
     }
 
@@ -146,21 +138,17 @@ public static class EmbeddingMetrics
         if (k < 1 || k % 2 == 0 || k >= n)
             throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be odd and between 1 and n − 1 = {n - 1}");
         var correct = new bool[n];
-        Parallel.For(0, n, NearestNeighborSearch.Parallelism(maxDegreeOfParallelism),
-            () => (Row: new float[n], Votes: new int[classCount], Scratch: points.NewScratch()),
-            (i, _, local) =>
+        points.ForEachDistanceRow(metric, NearestNeighborSearch.Parallelism(maxDegreeOfParallelism), () => new int[classCount],
+            (i, row, votes) =>
             {
-                points.DistanceRow(i, local.Row, metric, local.Scratch);
-                var neighbors = Nearest(local.Row, i, k);
-                Array.Clear(local.Votes);
+                var neighbors = Nearest(row, i, k);
+                Array.Clear(votes);
                 foreach (int j in neighbors)
-                    local.Votes[classes[j]]++;
-                int best = local.Votes.Max();
-                int predicted = neighbors.Select(j => classes[j]).First(c => local.Votes[c] == best);
+                    votes[classes[j]]++;
+                int best = votes.Max();
+                int predicted = neighbors.Select(j => classes[j]).First(c => votes[c] == best);
                 correct[i] = predicted == classes[i];
-                return local;
-            },
-            _ => { });
+            });
         return correct.Count(c => c) / (double)n;
     }
 
@@ -182,7 +170,7 @@ public static class EmbeddingMetrics
     }
 
     /// <summary>The k points nearest to i (itself excluded), nearest first, ties by index.</summary>
-    private static int[] Nearest(float[] row, int self, int k)
+    private static int[] Nearest(ReadOnlySpan<float> row, int self, int k)
     {
         var indices = new int[k];
         var distances = new float[k];
@@ -208,7 +196,7 @@ public static class EmbeddingMetrics
     }
 
     /// <summary>1-based rank of j among i's other points by distance (ties by index).</summary>
-    private static int Rank(float[] row, int self, int j)
+    private static int Rank(ReadOnlySpan<float> row, int self, int j)
     {
         float dj = row[j];
         int rank = 1;

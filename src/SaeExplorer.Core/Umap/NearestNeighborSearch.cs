@@ -33,28 +33,24 @@ public static class NearestNeighborSearch
         int n = points.Count, k = neighborCount;
         var indices = new int[n * k];
         var distances = new float[n * k];
-        Parallel.For(0, n, Parallelism(maxDegreeOfParallelism),
-            () => (Row: new float[n], Scratch: points.NewScratch()),
-            (i, _, local) =>
-            {
-                points.DistanceRow(i, local.Row, metric, local.Scratch);
-                local.Row[i] = float.NegativeInfinity;
-                SelectSmallest(local.Row, i, indices.AsSpan(i * k, k), distances.AsSpan(i * k, k));
-                return local;
-            },
-            _ => { });
+        points.ForEachDistanceRow(metric, Parallelism(maxDegreeOfParallelism), () => 0,
+            (i, row, _) => SelectSmallest(row, i, indices.AsSpan(i * k, k), distances.AsSpan(i * k, k)));
         return new KnnGraph(n, k, indices, distances, isExact: true);
     }
 
     internal static ParallelOptions Parallelism(int? maxDegree) =>
         new() { MaxDegreeOfParallelism = maxDegree is > 0 ? maxDegree.Value : Environment.ProcessorCount };
 
-    /// <summary>The k smallest of row (ties by index) into sorted outIdx/outDist; the self entry is pre-set to −∞ so it comes first with distance 0.</summary>
-    private static void SelectSmallest(float[] row, int self, Span<int> outIdx, Span<float> outDist)
+    /// <summary>The point itself, then the k − 1 smallest others of row (ties by index), into sorted outIdx/outDist.</summary>
+    private static void SelectSmallest(ReadOnlySpan<float> row, int self, Span<int> outIdx, Span<float> outDist)
     {
-        int k = outIdx.Length, filled = 0;
+        int k = outIdx.Length, filled = 1;
+        outIdx[0] = self;
+        outDist[0] = float.NegativeInfinity;
         for (int j = 0; j < row.Length; j++)
         {
+            if (j == self)
+                continue;
             float d = row[j];
             if (filled == k && d >= outDist[k - 1])
                 continue;

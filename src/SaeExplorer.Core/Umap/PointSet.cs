@@ -183,6 +183,23 @@ public sealed class PointSet
     /// </summary>
     internal void DistanceRow(int i, Span<float> row, UmapMetric metric, float[]? scratch)
     {
+        if (_dense is not null && Dimension <= 4 && metric == UmapMetric.Euclidean)
+        {
+            // Embeddings: a plain loop beats a vectorised call per pair at 2–4 dimensions.
+            var xi = _dense[i];
+            for (int j = 0; j < Count; j++)
+            {
+                var xj = _dense[j];
+                float sum = 0f;
+                for (int d = 0; d < xi.Length; d++)
+                {
+                    float t = xi[d] - xj[d];
+                    sum += t * t;
+                }
+                row[j] = MathF.Sqrt(sum);
+            }
+            return;
+        }
         if (_dense is not null)
         {
             var xi = _dense[i];
@@ -209,6 +226,77 @@ public sealed class PointSet
         for (int k = 0; k < v.Indices.Length; k++)
             buffer[v.Indices[k]] = 0f;
     }
+
+    /// <summary>
+    /// Calls <paramref name="body"/>(i, row, local) for every point i with row[j] = d(i, j), in parallel. Dense points
+    /// are processed 32 rows at a time through <see cref="DenseDistanceKernel"/> so each streamed row serves a whole block.
+    /// The body must only write state owned by i (or by its thread-local value).
+    /// </summary>
+    internal void ForEachDistanceRow<TLocal>(UmapMetric metric, ParallelOptions options, Func<TLocal> init, DistanceRowBody<TLocal> body)
+    {
+        if (_dense is null || !DenseDistanceKernel.IsAccelerated || Dimension < 16)
+        {
+            Parallel.For(0, Count, options,
+                () => (Row: new float[Count], Scratch: NewScratch(), Local: init()),
+                (i, _, state) =>
+                {
+                    DistanceRow(i, state.Row, metric, state.Scratch);
+                    body(i, state.Row, state.Local);
+                    return state;
+                },
+                _ => { });
+            return;
+        }
+        const int Block = 32;
+        int blocks = (Count + Block - 1) / Block;
+        Parallel.For(0, blocks, options,
+            () => (Rows: new float[Block * Count], Tile: new float[16], Local: init()),
+            (block, _, state) =>
+            {
+                int start = block * Block, rows = Math.Min(Block, Count - start);
+                DenseBlock(start, rows, metric, state.Rows, state.Tile);
+                for (int r = 0; r < rows; r++)
+                    body(start + r, state.Rows.AsSpan(r * Count, Count), state.Local);
+                return state;
+            },
+            _ => { });
+    }
+
+    private void DenseBlock(int start, int rows, UmapMetric metric, float[] output, float[] tile)
+    {
+        var x = _dense!;
+        bool euclidean = metric == UmapMetric.Euclidean;
+        int full = rows / 4 * 4;
+        for (int j = 0; j < Count; j += 4)
+        {
+            if (j + 4 <= Count)
+            {
+                for (int r = 0; r < full; r += 4)
+                {
+                    int i = start + r;
+                    DenseDistanceKernel.Tile(x[i], x[i + 1], x[i + 2], x[i + 3], x[j], x[j + 1], x[j + 2], x[j + 3], euclidean, tile);
+                    for (int a = 0; a < 4; a++)
+                        for (int b = 0; b < 4; b++)
+                            output[(r + a) * Count + j + b] = FromKernel(tile[a * 4 + b], i + a, j + b, euclidean);
+                }
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                int i = start + r;
+                for (int jj = j; jj < Math.Min(j + 4, Count); jj++)
+                {
+                    if (r < full && j + 4 <= Count)
+                        continue;
+                    output[r * Count + jj] = euclidean
+                        ? TensorPrimitives.Distance(x[i], x[jj])
+                        : FromKernel(TensorPrimitives.Dot(x[i], x[jj]), i, jj, euclidean: false);
+                }
+            }
+        }
+    }
+
+    private float FromKernel(float value, int i, int j, bool euclidean) =>
+        euclidean ? MathF.Sqrt(MathF.Max(0f, value)) : CosineFromDot(value, _squaredNorms[i], _squaredNorms[j]);
 
     /// <summary>Scratch buffer for <see cref="DistanceRow"/> (one per thread); null for dense points.</summary>
     internal float[]? NewScratch() => _sparse is null ? null : new float[Dimension];
@@ -317,3 +405,6 @@ public sealed class PointSet
         return Array.ConvertAll(sum, x => (double)x / Count);
     }
 }
+
+/// <summary>Receives one row of distances (see <see cref="PointSet"/>'s ForEachDistanceRow).</summary>
+internal delegate void DistanceRowBody<in TLocal>(int i, ReadOnlySpan<float> row, TLocal local);

@@ -92,6 +92,38 @@ public sealed class UmapReducerTests
             Assert.InRange(Math.Abs(fromDense.Distances[e] - fromSparse.Distances[e]), 0f, 1e-5f * Math.Max(1f, fromDense.Distances[e]));
     }
 
+    [Theory]
+    [InlineData(UmapMetric.Euclidean)]
+    [InlineData(UmapMetric.Cosine)]
+    public void Blocked_dense_kernel_matches_a_plain_double_precision_computation(UmapMetric metric)
+    {
+        // 103 points × 37 dimensions: neither a multiple of the 4-row tile nor of the 16-float vector, so every edge path runs.
+        var (points, _) = UmapTestData.GaussianClusters(1, 103, 37, 1, seed: 11);
+        var knn = NearestNeighborSearch.Exact(PointSet.FromDense(points), 6, metric);
+        for (int i = 0; i < points.Length; i++)
+        {
+            var expected = Enumerable.Range(0, points.Length)
+                .Select(j => (Index: j, Distance: j == i ? -1 : Reference(points[i], points[j], metric)))
+                .OrderBy(p => p.Distance).ThenBy(p => p.Index).Take(6).ToArray();
+            Assert.Equal(expected.Select(p => p.Index), knn.NeighborsOf(i).ToArray());
+            for (int s = 1; s < 6; s++)
+                Assert.InRange(Math.Abs(knn.DistancesOf(i)[s] - expected[s].Distance), 0, 1e-5 * Math.Max(1, expected[s].Distance));
+        }
+
+        static double Reference(float[] x, float[] y, UmapMetric metric)
+        {
+            double dot = 0, xx = 0, yy = 0, squares = 0;
+            for (int d = 0; d < x.Length; d++)
+            {
+                dot += (double)x[d] * y[d];
+                xx += (double)x[d] * x[d];
+                yy += (double)y[d] * y[d];
+                squares += ((double)x[d] - y[d]) * ((double)x[d] - y[d]);
+            }
+            return metric == UmapMetric.Euclidean ? Math.Sqrt(squares) : 1 - dot / Math.Sqrt(xx * yy);
+        }
+    }
+
     [Fact]
     public void Knn_graph_lists_the_point_itself_first_then_increasing_distances()
     {
