@@ -134,6 +134,28 @@ public sealed class UmapReducerTests
     }
 
     [Fact]
+    public void Connected_graph_gets_a_laplacian_eigenmap_start_and_keeps_a_ring_trustworthy()
+    {
+        // 200 points on a noisy circle in 10-D: one connected component, so the plain spectral path (not the
+        // per-component one) seeds the layout; a ring embeds with few false neighbours.
+        var random = new Random(12);
+        var points = Enumerable.Range(0, 200).Select(i =>
+        {
+            double t = 2 * Math.PI * i / 200;
+            var row = new float[10];
+            row[0] = (float)(10 * Math.Cos(t));
+            row[1] = (float)(10 * Math.Sin(t));
+            for (int d = 2; d < 10; d++)
+                row[d] = (float)(0.1 * (random.NextDouble() - 0.5));
+            return row;
+        }).ToArray();
+        var result = new UmapReducer(new UmapOptions { Seed = 3 }).Fit(points);
+        Assert.Equal(1, result.ConnectedComponents);
+        double trust = EmbeddingMetrics.Trustworthiness(PointSet.FromDense(points), result.Embedding, 10);
+        Assert.True(trust >= 0.95, $"trustworthiness {trust}");
+    }
+
+    [Fact]
     public void Pca_and_random_initialisations_also_work()
     {
         var (points, labels) = UmapTestData.GaussianClusters(3, 30, 10, 6, seed: 9);
