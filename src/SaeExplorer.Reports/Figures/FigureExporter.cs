@@ -45,7 +45,7 @@ public sealed class FigureExporter
             using var plot = Build(figure, scaleFactor: 1);
             xml = plot.GetSvgXml(width, height);
         }
-        return SetPhysicalSize(xml, size, width, height);
+        return PolishSvg(xml, size, width, height);
     }
 
     /// <summary>Writes a PNG or an SVG, chosen by the extension of <paramref name="path"/>.</summary>
@@ -94,11 +94,14 @@ public sealed class FigureExporter
             (double X, double Y) PixelOf(double x, double y) => (
                 (rect.Left + (x - limits.Left) / (limits.Right - limits.Left) * rect.Width) * scale,
                 (rect.Top + (limits.Top - y) / (limits.Top - limits.Bottom) * rect.Height) * scale);
-            return new RenderedPng(png, PixelOf);
+            var dataArea = (rect.Left * scale, rect.Top * scale, rect.Right * scale, rect.Bottom * scale);
+            return new RenderedPng(png, PixelOf, dataArea);
         }
     }
 
-    internal sealed record RenderedPng(byte[] Png, Func<double, double, (double X, double Y)> PixelOf);
+    /// <param name="PixelOf">Image pixel of a data coordinate.</param>
+    /// <param name="DataArea">The data area's edges in image pixels.</param>
+    internal sealed record RenderedPng(byte[] Png, Func<double, double, (double X, double Y)> PixelOf, (double Left, double Top, double Right, double Bottom) DataArea);
 
     private Plot Build(Figure figure, double scaleFactor)
     {
@@ -250,14 +253,60 @@ public sealed class FigureExporter
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
     }
 
-    private static string SetPhysicalSize(string svg, FigureSize size, int width, int height)
+    /// <summary>
+    /// Gives the SVG its printed size in inches (the drawing keeps its 1/96 in units through viewBox) and tidies
+    /// Skia's text output: the indentation around each string and the trailing comma of its glyph-position lists.
+    /// </summary>
+    private static string PolishSvg(string svg, FigureSize size, int width, int height)
     {
-        var doc = XDocument.Parse(svg);
+        var doc = XDocument.Parse(svg, LoadOptions.PreserveWhitespace);
         var root = doc.Root ?? throw new InvalidOperationException("ScottPlot returned an empty SVG.");
         root.SetAttributeValue("viewBox", string.Create(CultureInfo.InvariantCulture, $"0 0 {width} {height}"));
         root.SetAttributeValue("width", string.Create(CultureInfo.InvariantCulture, $"{size.WidthInches:0.###}in"));
         root.SetAttributeValue("height", string.Create(CultureInfo.InvariantCulture, $"{size.HeightInches:0.###}in"));
-        return doc.Declaration is null ? root.ToString(SaveOptions.DisableFormatting) + "\n" : doc.ToString(SaveOptions.DisableFormatting) + "\n";
+        RenumberIds(root);
+        foreach (var text in root.Descendants(root.Name.Namespace + "text"))
+        {
+            if (!text.HasElements) text.Value = text.Value.Trim();
+            foreach (var name in new[] { "x", "y" })
+            {
+                var attribute = text.Attribute(name);
+                if (attribute is not null) attribute.Value = attribute.Value.Trim().TrimEnd(',').Trim();
+            }
+        }
+        return root.ToString(SaveOptions.DisableFormatting) + "\n";
+    }
+
+    /// <summary>
+    /// Skia names clip paths from a process-wide counter, so the same figure would get different ids on each render;
+    /// numbering them in document order keeps SVG output identical for identical input.
+    /// </summary>
+    private static void RenumberIds(XElement root)
+    {
+        var renamed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var element in root.DescendantsAndSelf())
+        {
+            var id = element.Attribute("id");
+            if (id is null) continue;
+            var fresh = string.Create(CultureInfo.InvariantCulture, $"saex{renamed.Count + 1}");
+            renamed[id.Value] = fresh;
+            id.Value = fresh;
+        }
+        if (renamed.Count == 0) return;
+        foreach (var attribute in root.DescendantsAndSelf().Attributes())
+        {
+            if (attribute.IsNamespaceDeclaration || attribute.Name == "id") continue;
+            var value = attribute.Value;
+            if (value.StartsWith('#') && renamed.TryGetValue(value[1..], out var target))
+            {
+                attribute.Value = "#" + target;
+                continue;
+            }
+            if (!value.Contains("url(#", StringComparison.Ordinal)) continue;
+            foreach (var (from, to) in renamed)
+                value = value.Replace($"url(#{from})", $"url(#{to})", StringComparison.Ordinal);
+            attribute.Value = value;
+        }
     }
 
     private static void WriteAtomically(string path, byte[] bytes)
