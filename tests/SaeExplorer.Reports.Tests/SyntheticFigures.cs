@@ -27,7 +27,7 @@ internal static class SyntheticFigures
         double[] strength = [1.0, 1.5, 1.2, 2.5, 4.0, 5.0];
         var conditions = ConditionPalette.SeedConditions.Select((name, c) => new ConditionValues(
             name,
-            Enumerable.Range(0, 50).Select(i => i < activeShare[c] * 50 ? strength[c] * (0.5 + random.NextDouble()) : 0.0).ToArray()));
+            Enumerable.Range(0, 50).Select(i => i < activeShare[c] * 50 ? strength[c] * Math.Exp(0.3 * Gaussian(random)) : 0.0).ToArray()));
         return new FeatureActivationFigure("Feature 31337: \"expert jargon\"", conditions.ToArray());
     }
 
