@@ -194,6 +194,7 @@ public sealed class FigureExporter
         }).ToArray();
         plot.Add.Bars(bars);
         var positions = estimates.Select((_, i) => (double)i).ToArray();
+        // Only vertical whiskers: ScottPlot's ErrorBar draws no horizontal ones when their lists are null.
         var errorBars = new ScottPlot.Plottables.ErrorBar(
             positions,
             estimates.Select(e => e.Mean).ToArray(),
