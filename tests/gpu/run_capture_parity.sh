@@ -5,6 +5,7 @@
 set -euo pipefail
 APP=${APP:-/tmp/app}
 OUT=${OUT:-/tmp/parity}
+export LD_LIBRARY_PATH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')/lib
 mkdir -p "$OUT/caps"
 python3 - <<'PY' > "$OUT/caps/prompts.jsonl"
 import json

@@ -58,7 +58,7 @@ public sealed class DeviceUpload : IDisposable
 
     // Several readers at once: from the page cache one thread's copy tops out far below what PCIe takes, and on
     // NVMe parallel requests keep the queue full.
-    private const int Readers = 8;
+    private const int Readers = 4;
 
     private static unsafe void Fill(SafeFileHandle file, long offset, Tensor buffer, long bytes)
     {
