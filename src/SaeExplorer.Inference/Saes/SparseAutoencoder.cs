@@ -99,34 +99,43 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
         int tokens = (int)activations.shape[0];
         if (tokens == 0)
             return new SparseFeatureMatrix(0, DSae, [0], [], []);
-        using var scope = NewDisposeScope();
-        var rowParts = new List<Tensor>();
-        var columnParts = new List<Tensor>();
-        var valueParts = new List<Tensor>();
+        var starts = new int[tokens + 1];
+        var indexChunks = new List<int[]>();
+        var valueChunks = new List<float[]>();
+        int total = 0;
         for (int begin = 0; begin < tokens; begin += chunkTokens)
         {
+            using var scope = NewDisposeScope();
             int n = Math.Min(chunkTokens, tokens - begin);
             var chunk = activations.narrow(0, begin, n);
             var features = Encode(chunk);
             quality?.Add(chunk, features, Decode(features));
-            // Only the active entries are kept: their (row, column) pairs from one scan of the block (row-major, so
-            // each row's latents come ascending) and their values gathered there. They stay on the device until all
-            // chunks are done, so the host copies once instead of stalling the GPU after every chunk.
+            // Only the active entries cross to the host: their (row, column) pairs from one scan of the block
+            // (row-major, so each row's latents come ascending) and their values gathered at those pairs — not the
+            // dense [n, d_sae] block. (Keeping every chunk's results on the device until the end measured slower on
+            // an H100: 87 ms against 53 ms for 20,929 tokens.)
             var nz = features.nonzero();
             var rows = nz[.., 0];
             var columns = nz[.., 1];
-            valueParts.Add(features.index([rows, columns]).to_type(ScalarType.Float32));
-            columnParts.Add(columns.to_type(ScalarType.Int32));
-            rowParts.Add(rows + begin);
-            features.Dispose();
+            var values = features.index([rows, columns]).to_type(ScalarType.Float32).cpu().data<float>().ToArray();
+            var columnArray = columns.to_type(ScalarType.Int32).cpu().data<int>().ToArray();
+            var counts = rows.bincount(null, n).cpu().data<long>().ToArray();
+            for (int r = 0; r < n; r++)
+                starts[begin + r + 1] = starts[begin + r] + (int)counts[r];
+            indexChunks.Add(columnArray);
+            valueChunks.Add(values);
+            total += columnArray.Length;
         }
-        var counts = cat(rowParts, 0).bincount(null, tokens).cpu().data<long>().ToArray();
-        var indices = cat(columnParts, 0).cpu().data<int>().ToArray();
-        var values = cat(valueParts, 0).cpu().data<float>().ToArray();
-        var starts = new int[tokens + 1];
-        for (int r = 0; r < tokens; r++)
-            starts[r + 1] = starts[r] + (int)counts[r];
-        return new SparseFeatureMatrix(tokens, DSae, starts, indices, values);
+        var indices = new int[total];
+        var allValues = new float[total];
+        int offset = 0;
+        for (int c = 0; c < indexChunks.Count; c++)
+        {
+            indexChunks[c].CopyTo(indices, offset);
+            valueChunks[c].CopyTo(allValues, offset);
+            offset += indexChunks[c].Length;
+        }
+        return new SparseFeatureMatrix(tokens, DSae, starts, indices, allValues);
     }
 
     /// <summary>MSE, fraction of variance explained and L0 of this SAE on activations [tokens, d_in].</summary>
