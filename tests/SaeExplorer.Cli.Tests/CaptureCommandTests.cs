@@ -119,6 +119,7 @@ public sealed class CaptureCommandTests
     [InlineData("--device", "cuda", "CUDA is not available")]
     [InlineData("--chat-format", "chatml", "chatml")]
     [InlineData("--batch-size", "0", "--batch-size")]
+    [InlineData("--gpus", "2", "needs --device cuda")]
     public void Bad_options_are_refused_with_a_reason(string option, string value, string fragment)
     {
         using var tmp = FixturePaths.NewTempDirectory();

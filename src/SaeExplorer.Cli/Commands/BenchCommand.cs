@@ -79,11 +79,7 @@ internal static class BenchCommand
     {
         var config = SyntheticModels.Get(synthetic);
         var first = ComputeTarget.ParseDevice(device);
-        if (gpus < 1)
-            throw new ArgumentException("--gpus must be at least 1.");
-        if (gpus > 1 && (first.type != DeviceType.CUDA || cuda.device_count() < gpus))
-            throw new ArgumentException($"--gpus {gpus} needs {gpus} CUDA devices; {(first.type == DeviceType.CUDA ? cuda.device_count() : 0)} visible.");
-        var devices = first.type == DeviceType.CUDA ? Enumerable.Range(0, gpus).Select(i => new Device(DeviceType.CUDA, i)).ToList() : [first];
+        var devices = ComputeTarget.Devices(first, gpus);
         var bench = new CaptureBenchmark(config, ComputeTarget.ParseDType(dtype), devices, line => Console.Error.WriteLine(line));
 
         var report = new Dictionary<string, object?>

@@ -26,17 +26,18 @@ internal static class CaptureCommand
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
         var chatFormat = new Option<string>("--chat-format") { Description = $"{ChatFormats.AcceptedValues} (auto: from tokenizer_config.json)", DefaultValueFactory = _ => "auto" };
         var batchSize = new Option<int>("--batch-size") { Description = "prompts per forward pass", DefaultValueFactory = _ => 8 };
+        var gpus = new Option<int>("--gpus") { Description = "with --device cuda: split the layers over GPUs cuda:0..K-1 (a pipeline)", DefaultValueFactory = _ => 1 };
         var command = new Command("capture", "Capture residual-stream activations after chosen layers.")
         {
-            model, prompts, layers, output, dtype, device, chatFormat, batchSize,
+            model, prompts, layers, output, dtype, device, chatFormat, batchSize, gpus,
         };
         command.SetAction(r => CliRunner.Run("capture", () => Run(new CaptureArgs(
             r.GetValue(model)!, r.GetValue(prompts)!, r.GetValue(layers)!, r.GetValue(output)!,
-            r.GetValue(dtype)!, r.GetValue(device)!, r.GetValue(chatFormat)!, r.GetValue(batchSize)))));
+            r.GetValue(dtype)!, r.GetValue(device)!, r.GetValue(chatFormat)!, r.GetValue(batchSize), r.GetValue(gpus)))));
         return command;
     }
 
-    private sealed record CaptureArgs(string Model, string Prompts, string Layers, string Out, string DType, string Device, string ChatFormat, int BatchSize);
+    private sealed record CaptureArgs(string Model, string Prompts, string Layers, string Out, string DType, string Device, string ChatFormat, int BatchSize, int Gpus);
 
     private static int[] ParseLayers(string value)
     {
@@ -60,6 +61,7 @@ internal static class CaptureCommand
             throw new ArgumentException($"--batch-size must be at least 1 (got {a.BatchSize}).");
         var layers = ParseLayers(a.Layers);
         var target = ComputeTarget.Parse(a.Device, a.DType);
+        var devices = ComputeTarget.Devices(target.Device, a.Gpus);
         if (!Directory.Exists(a.Model))
             throw new DirectoryNotFoundException($"{a.Model}: model directory not found.");
         var config = LlamaConfig.Load(Path.Combine(a.Model, "config.json"));
@@ -84,9 +86,9 @@ internal static class CaptureCommand
             }
         }
         Console.Error.WriteLine($"{prompts.Count} prompts, {encoded.Sum(e => e.Length)} tokens, chat format {ChatFormats.DisplayName(format)}; " +
-                                $"loading layers 0..{layers.Max()} of {config.NumHiddenLayers} ({ComputeTarget.DTypeName(target.DType)}, {target.Device})");
+                                $"loading layers 0..{layers.Max()} of {config.NumHiddenLayers} ({ComputeTarget.DTypeName(target.DType)}, {string.Join(", ", devices)})");
 
-        using var llama = LlamaForCausalLM.Load(a.Model, layers.Max(), withHead: false, target.DType, target.Device);
+        using var llama = LlamaForCausalLM.Load(a.Model, layers.Max(), withHead: false, target.DType, devices);
         var capture = new ResidualCapture(llama);
         capture.Validate(encoded, layers);
 

@@ -42,5 +42,19 @@ public sealed record ComputeTarget(Device Device, ScalarType DType)
         throw new ArgumentException($"unknown device '{name}'; use cpu, cuda or cuda:N.");
     }
 
+    /// <summary>The devices a model is split over: <paramref name="first"/> alone, or cuda:0..K-1 for K GPUs.</summary>
+    public static IReadOnlyList<Device> Devices(Device first, int gpus)
+    {
+        if (gpus < 1)
+            throw new ArgumentException($"--gpus must be at least 1 (got {gpus}).");
+        if (gpus == 1)
+            return [first];
+        if (first.type != DeviceType.CUDA)
+            throw new ArgumentException($"--gpus {gpus} needs --device cuda.");
+        if (cuda.device_count() < gpus)
+            throw new ArgumentException($"--gpus {gpus}: only {cuda.device_count()} GPU(s) visible.");
+        return Enumerable.Range(0, gpus).Select(i => new Device(DeviceType.CUDA, i)).ToList();
+    }
+
     public static ComputeTarget Parse(string device, string dtype) => new(ParseDevice(device), ParseDType(dtype));
 }
