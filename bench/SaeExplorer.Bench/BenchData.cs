@@ -100,6 +100,37 @@ internal static class BenchData
     }
 
     /// <summary>The bench exchange format read by bench/umap-js/run-umap.js (see its header).</summary>
+    /// <summary>A `saex run`'s pooled SAE features (sparse, cosine) or raw activations (dense, Euclidean), labelled by condition.</summary>
+    public static BenchDataset FromRun(string runDir, int layer, bool features)
+    {
+        string file = Path.Combine(runDir, features ? $"features_layer{layer}.pt" : $"activations_layer{layer}.pt");
+        var root = (Dictionary<object, object?>)SaeExplorer.Inference.Saes.Formats.TorchCheckpointReader.Load(file)!;
+        try
+        {
+            var matrix = (TorchSharp.torch.Tensor)root[features ? "features" : "activations"]!;
+            long n = matrix.shape[0], d = matrix.shape[1];
+            var values = matrix.data<float>().ToArray();
+            var conditions = ((List<object?>)root["conditions"]!).Cast<string>().ToArray();
+            var names = conditions.Distinct().ToList();
+            var labels = conditions.Select(c => names.IndexOf(c)).ToArray();
+            var rows = Enumerable.Range(0, (int)n).Select(i => values.AsSpan((int)(i * d), (int)d).ToArray()).ToArray();
+            string kind = features ? "SAE features" : "raw activations";
+            string description = $"the {n} prompts of {Path.GetFullPath(runDir)}: pooled {kind} at layer {layer}, labelled by condition ({string.Join(", ", names)})";
+            if (!features)
+                return new BenchDataset($"run-activations-{n}x{d}", description, rows, null, labels, (int)d, "euclidean");
+            var sparse = rows.Select(r =>
+            {
+                var idx = Enumerable.Range(0, r.Length).Where(k => r[k] != 0).ToArray();
+                return new SparseVector(r.Length, idx, idx.Select(k => r[k]).ToArray());
+            }).ToArray();
+            return new BenchDataset($"run-features-{n}x{d}", description, null, sparse, labels, (int)d, "cosine");
+        }
+        finally
+        {
+            SaeExplorer.Inference.Saes.Formats.TorchCheckpointReader.DisposeTensors(root);
+        }
+    }
+
     public static void Write(BenchDataset data, string path)
     {
         using var writer = new BinaryWriter(File.Create(path));

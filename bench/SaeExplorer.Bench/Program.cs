@@ -11,7 +11,10 @@ using SaeExplorer.Core.Umap;
 // preservation, kNN accuracy and silhouette of the known clusters in the embedding.
 //
 // dotnet run -c Release --project bench/SaeExplorer.Bench -- [--out bench/results] [--machine NAME] [--date YYYY-MM-DD]
-//     [--only sae,gaussian,large] [--skip-umap-js] [--umap-js bench/umap-js]
+//     [--only sae,gaussian,large,run] [--skip-umap-js] [--umap-js bench/umap-js] [--run-dir saex-out --layer 2]
+//
+// --run-dir adds the pooled SAE features (sparse, cosine) and raw activations (dense, Euclidean) of a `saex run`
+// (its features_layer{L}.pt and activations_layer{L}.pt), labelled by condition.
 
 var arguments = ParseArguments(args);
 string outDir = arguments.GetValueOrDefault("out", "bench/results");
@@ -39,6 +42,12 @@ if (only.Contains("gaussian"))
     datasets.Add(() => BenchData.GaussianClusters(clusters: 6, perCluster: 250, dim: 2_048, centreScale: 0.5, seed: 2));
 if (only.Contains("large"))
     datasets.Add(() => BenchData.LowRankClusters(clusters: 10, count: 10_000, dim: 8_192, latent: 10, seed: 3));
+if (arguments.TryGetValue("run-dir", out var runDir))
+{
+    int layer = int.Parse(arguments.GetValueOrDefault("layer", "2"), CultureInfo.InvariantCulture);
+    datasets.Add(() => BenchData.FromRun(runDir, layer, features: true));
+    datasets.Add(() => BenchData.FromRun(runDir, layer, features: false));
+}
 
 var results = new JsonArray();
 foreach (var make in datasets)
