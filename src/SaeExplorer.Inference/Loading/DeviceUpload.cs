@@ -33,7 +33,7 @@ public sealed class DeviceUpload : IDisposable
     public Tensor Read(SafeFileHandle file, long fileOffset, long byteLength, ScalarType dtype, long[] shape)
     {
         var destination = empty(shape, dtype, _device);
-        long elementSize = ElementSize(dtype);
+        long elementSize = SafetensorsDType.ElementSize(dtype);
         long elements = byteLength / elementSize;
         using var flat = destination.view(-1);
         var buffers = Buffers(dtype);
@@ -97,13 +97,6 @@ public sealed class DeviceUpload : IDisposable
         return pageable.pin_memory().DetachFromDisposeScope();
     }
 
-    private static long ElementSize(ScalarType t) => t switch
-    {
-        ScalarType.Float64 or ScalarType.Int64 => 8,
-        ScalarType.Float32 or ScalarType.Int32 => 4,
-        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
-        _ => 1,
-    };
 
     public void Dispose()
     {

@@ -35,6 +35,8 @@ public static class SafetensorsDType
         _ => throw new NotSupportedException($"dtype {type} has no safetensors name"),
     };
 
+    public static int ElementSize(ScalarType type) => ElementSize(FromScalarType(type));
+
     public static int ElementSize(string dtype) => dtype switch
     {
         "F64" or "I64" => 8,

@@ -158,7 +158,7 @@ public static class TorchCheckpointReader
     {
         var entry = zip.GetEntry($"{prefix}data/{pt.Storage.Key}")
             ?? throw new CheckpointException(path, name, $"its storage data/{pt.Storage.Key} is missing from the archive (truncated file?).");
-        long elementSize = ElementSize(pt.Storage.DType);
+        long elementSize = SafetensorsDType.ElementSize(pt.Storage.DType);
         long storageBytes = pt.Storage.ElementCount * elementSize;
         if (entry.Length != storageBytes)
             throw new CheckpointException(path, name, $"storage data/{pt.Storage.Key} has {entry.Length} bytes but its header says {storageBytes}; the file is corrupt.");
@@ -192,11 +192,4 @@ public static class TorchCheckpointReader
         }
     }
 
-    private static long ElementSize(ScalarType t) => t switch
-    {
-        ScalarType.Float64 or ScalarType.Int64 => 8,
-        ScalarType.Float32 or ScalarType.Int32 => 4,
-        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
-        _ => 1,
-    };
 }
