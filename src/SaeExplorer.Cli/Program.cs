@@ -15,6 +15,8 @@ public static class Program
             RunCommand.Create(),
             BenchCommand.Create(),
         };
+        foreach (var command in AnalysisCommands.Create())
+            root.Subcommands.Add(command);
         return root.Parse(args).Invoke();
     }
 }

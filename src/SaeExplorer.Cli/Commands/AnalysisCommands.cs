@@ -1,0 +1,217 @@
+using System.CommandLine;
+using System.Text.Json;
+using SaeExplorer.Core.Analysis;
+using SaeExplorer.Core.Analysis.Statistics;
+using SaeExplorer.Core.Analysis.Tables;
+using SaeExplorer.Core.Umap;
+using SaeExplorer.Inference.Pipeline;
+using SaeExplorer.Inference.Tokenization;
+using SaeExplorer.Reports.Figures;
+using SaeExplorer.Reports.Tables;
+
+namespace SaeExplorer.Cli.Commands;
+
+/// <summary>
+/// The analysis of a run (seed steps 3–6): <c>saex analyze</c>, <c>saex umap</c>, <c>saex figures</c>,
+/// <c>saex diff</c>. Each takes the same experiment options as <c>saex run</c>; the run's features come from the store
+/// (computed only if missing), so the commands are fast after a run and cannot disagree with it.
+/// </summary>
+internal static class AnalysisCommands
+{
+    private const int TopFeatures = 20;
+
+    public static IEnumerable<Command> Create()
+    {
+        yield return Make("analyze", "Contrast statistics (Fisher, Mann–Whitney, paired tests, BH FDR), feature distributions and token contexts.", Analyze);
+        yield return Make("umap", "UMAP of pooled raw activations and of SAE features, with separation metrics and figures.", Umap);
+        yield return Make("figures", "Publication figures: condition comparison and per-feature condition histograms (PNG 300 dpi + SVG).", Figures);
+
+        var options = new ExperimentOptions("saex-analysis");
+        var a = new Option<string>("--prompt-a") { Description = "prompt id from the prompt set (e.g. novice/black-holes)", Required = true };
+        var b = new Option<string>("--prompt-b") { Description = "prompt id from the prompt set", Required = true };
+        var diff = new Command("diff", "Token-by-token feature diff of two prompts (aligned within chat-template segments).") { a, b };
+        options.AddTo(diff);
+        diff.SetAction(r => CliRunner.Run("diff", () => Diff(options.Resolve(r), r.GetValue(a)!, r.GetValue(b)!)));
+        yield return diff;
+    }
+
+    private static Command Make(string name, string description, Func<ExperimentSetup, int> body)
+    {
+        var options = new ExperimentOptions("saex-analysis");
+        var command = new Command(name, description);
+        options.AddTo(command);
+        command.SetAction(r => CliRunner.Run(name, () => body(options.Resolve(r))));
+        return command;
+    }
+
+    private static List<PooledPrompt> Pooled(ExperimentResult result) =>
+        result.Prompts.Select(p => new PooledPrompt(p.Prompt.Id, p.Prompt.Condition, p.Prompt.Topic, p.PooledFeatures)).ToList();
+
+    private static string Write(string directory, string name, string content)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, name);
+        File.WriteAllText(path, content);
+        Console.Error.WriteLine($"wrote {path}");
+        return path;
+    }
+
+    private static string Slug(Contrast c) => $"{c.A}_vs_{c.BName}";
+
+    private static int Analyze(ExperimentSetup setup)
+    {
+        var result = ExperimentOptions.Load(setup);
+        var pooled = Pooled(result);
+        Write(setup.Out, "feature_diff.json", FeatureDiff.ToJson(result.Report));
+
+        var top = new List<int>();
+        foreach (var contrast in setup.Request.Contrasts)
+        {
+            var report = ContrastStatistics.Compute(pooled, contrast);
+            Write(setup.Out, $"contrast_{Slug(contrast)}.json", ContrastStatistics.ToJson(report));
+            Write(setup.Out, $"contrast_{Slug(contrast)}.csv", ContrastTables.ToCsv(report));
+            Write(setup.Out, $"contrast_{Slug(contrast)}.tex", ContrastTables.ToLatex(report, TopFeatures,
+                caption: $"SAE latents that differ between {contrast.A} and {contrast.BName} prompts", label: $"tab:{Slug(contrast)}"));
+            top.AddRange(report.Features.Take(TopFeatures).Select(f => f.Feature));
+            var separated = report.Features.Count(f => f.PresenceSeparation != SeparatedSide.None);
+            Console.Error.WriteLine($"{contrast.A} vs {contrast.BName}: {report.TestedCount} latents tested, " +
+                $"{report.Features.Count(f => f.FisherQ < 0.05)} with presence q < 0.05, {separated} separating perfectly");
+        }
+        var features = top.Distinct().ToList();
+        Write(setup.Out, "autointerp_results.json", FeatureDistributions.ToJson(FeatureDistributions.Compute(pooled, features)));
+        Write(setup.Out, "feature_context.json", TokenContexts.ToJson(TokenContexts.ForFeatures(Tokenized(setup, result), features)));
+        WriteTable(setup.Out, "condition_counts", ConditionCounts(pooled, setup.Request.PromptSet.Conditions.Select(c => c.Name)));
+        return 0;
+    }
+
+    /// <summary>Every prompt's tokens as text with UTF-16 spans into its rendered text, and its per-token features.</summary>
+    private static List<TokenizedPrompt> Tokenized(ExperimentSetup setup, ExperimentResult result)
+    {
+        var tokenizer = Llama3Tokenizer.Load(setup.Request.ModelDirectory);
+        return result.Prompts.Select(p =>
+        {
+            var spans = TokenContexts.CodePointToUtf16(p.Encoded.Text, p.Encoded.Offsets.Select(o => (o.Start, o.End)).ToList());
+            var tokens = p.Encoded.Ids.Select((id, i) => new TokenSpan(tokenizer.Decode([id]), spans[i].Start, spans[i].End)).ToList();
+            return new TokenizedPrompt(p.Prompt.Id, p.Prompt.Condition, p.Encoded.Text, tokens, p.Cached.Features);
+        }).ToList();
+    }
+
+    private static Table ConditionCounts(IReadOnlyList<PooledPrompt> pooled, IEnumerable<string> order)
+    {
+        var rows = new List<IReadOnlyList<object?>>();
+        foreach (var condition in order)
+        {
+            var prompts = pooled.Where(p => p.Condition == condition).ToList();
+            if (prompts.Count == 0)
+                continue;
+            var ci = Bootstrap.MeanInterval(prompts.Select(p => (double)p.Features.ActiveCount).ToArray(), 2000, 0);
+            double meanMax = prompts.Average(p => p.Features.Values.Length == 0 ? 0 : p.Features.Values.Max());
+            rows.Add([condition, prompts.Count, ci.Estimate, ci.Lower, ci.Upper, meanMax]);
+        }
+        return new Table(["condition", "prompts", "mean_active", "ci95_low", "ci95_high", "mean_max_activation"], rows);
+    }
+
+    private static void WriteTable(string directory, string stem, Table table)
+    {
+        Write(directory, stem + ".csv", TableExporter.ToCsv(table));
+        Write(directory, stem + ".json", TableExporter.ToJson(table));
+        Write(directory, stem + ".tex", TableExporter.ToLatex(table));
+    }
+
+    private static int Umap(ExperimentSetup setup)
+    {
+        var result = ExperimentOptions.Load(setup);
+        var conditions = result.Prompts.Select(p => p.Prompt.Condition).ToList();
+        var names = conditions.Distinct().ToList();
+        var labels = conditions.Select(c => names.IndexOf(c)).ToArray();
+        var views = new (string Name, string Title, PointSet Points, UmapMetric Metric)[]
+        {
+            ("activations", $"UMAP of raw activations (layer {setup.Request.Layer})", PointSet.FromDense(result.Prompts.Select(p => p.PooledActivations).ToList()), UmapMetric.Euclidean),
+            ("features", $"UMAP of SAE features (layer {setup.Request.Layer})", PointSet.FromSparse(result.Prompts.Select(p => p.PooledFeatures).ToList()), UmapMetric.Cosine),
+        };
+        var exporter = new FigureExporter();
+        var metrics = new Dictionary<string, object?>();
+        var embeddings = new Dictionary<string, object?> { ["ids"] = result.Prompts.Select(p => p.Prompt.Id).ToList(), ["conditions"] = conditions };
+        int k = Math.Min(15, result.Prompts.Count - 1);
+        int accuracyK = k % 2 == 1 ? k : k - 1;
+        foreach (var (name, title, points, metric) in views)
+        {
+            var fit = new UmapReducer(new UmapOptions { Metric = metric, Seed = 42, NeighborCount = k }).Fit(points);
+            var quality = EmbeddingMetrics.Evaluate(points, fit.Embedding, k, metric, labels, accuracyK);
+            metrics[name] = new Dictionary<string, object?>
+            {
+                ["metric"] = metric.ToString().ToLowerInvariant(),
+                ["silhouette_original"] = EmbeddingMetrics.Silhouette(points, labels, metric),
+                ["knn_accuracy_original"] = EmbeddingMetrics.KnnAccuracy(points, labels, accuracyK, metric),
+                ["silhouette_embedding"] = quality.Silhouette,
+                ["knn_accuracy_embedding"] = quality.KnnAccuracy,
+                ["trustworthiness"] = quality.Trustworthiness,
+                ["knn_preservation"] = quality.KnnPreservation,
+                ["k"] = k,
+            };
+            embeddings[name] = fit.Embedding.Select(e => new[] { e[0], e[1] }).ToList();
+            var figure = new ConditionScatterFigure(title, fit.Embedding.Select((e, i) => new ScatterPoint(e[0], e[1], conditions[i])).ToList());
+            foreach (var file in exporter.SavePngAndSvg(figure, Path.Combine(setup.Out, $"umap_{name}"), FigureSize.DoubleColumn))
+                Console.Error.WriteLine($"wrote {file}");
+        }
+        var json = new JsonSerializerOptions { WriteIndented = true };
+        Write(setup.Out, "umap_metrics.json", JsonSerializer.Serialize(metrics, json));
+        Write(setup.Out, "umap_embedding.json", JsonSerializer.Serialize(embeddings, json));
+        return 0;
+    }
+
+    private static int Figures(ExperimentSetup setup)
+    {
+        var result = ExperimentOptions.Load(setup);
+        var pooled = Pooled(result);
+        var order = setup.Request.PromptSet.Conditions.Select(c => c.Name).ToList();
+        var exporter = new FigureExporter();
+        var estimates = new List<ConditionEstimate>();
+        foreach (var condition in order)
+        {
+            var counts = pooled.Where(p => p.Condition == condition).Select(p => (double)p.Features.ActiveCount).ToArray();
+            if (counts.Length == 0)
+                continue;
+            var ci = Bootstrap.MeanInterval(counts, 2000, 0);
+            estimates.Add(new ConditionEstimate(condition, ci.Estimate, ci.Lower, ci.Upper));
+        }
+        var saved = exporter.SavePngAndSvg(new ConditionComparisonFigure("Active SAE features per prompt", estimates),
+            Path.Combine(setup.Out, "condition_comparison"), FigureSize.SingleColumn).ToList();
+
+        var first = setup.Request.Contrasts.FirstOrDefault() ?? throw new ArgumentException("give a --contrast to pick the features to plot.");
+        var report = ContrastStatistics.Compute(pooled, first);
+        foreach (var feature in report.Features.Take(5).Select(f => f.Feature))
+        {
+            var values = order.Select(c => new ConditionValues(c, pooled.Where(p => p.Condition == c)
+                .Select(p => { int at = Array.BinarySearch(p.Features.Indices, feature); return at >= 0 ? (double)p.Features.Values[at] : 0.0; }).ToList()))
+                .Where(v => v.Values.Count > 0).ToList();
+            saved.AddRange(exporter.SavePngAndSvg(new FeatureActivationFigure($"Feature {feature} ({first.A} vs {first.BName})", values),
+                Path.Combine(setup.Out, $"feature_{feature}"), FigureSize.DoubleColumn));
+        }
+        foreach (var file in saved)
+            Console.Error.WriteLine($"wrote {file}");
+        return 0;
+    }
+
+    private static int Diff(ExperimentSetup setup, string idA, string idB)
+    {
+        var result = ExperimentOptions.Load(setup);
+        PromptResult Find(string id) => result.Prompts.FirstOrDefault(p => p.Prompt.Id == id)
+            ?? throw new ArgumentException($"no prompt '{id}' in prompt set {setup.Request.PromptSet.Name}; ids look like {string.Join(", ", result.Prompts.Take(3).Select(p => p.Prompt.Id))}.");
+        var tokenizer = Llama3Tokenizer.Load(setup.Request.ModelDirectory);
+        DiffPrompt ToDiff(PromptResult p)
+        {
+            var user = p.Cached.UserTokenPositions.ToHashSet();
+            return new DiffPrompt(p.Prompt.Id, p.Encoded.Ids, p.Encoded.Ids.Select(id => tokenizer.Decode([id])).ToList(),
+                Enumerable.Range(0, p.Encoded.Ids.Length).Select(i => user.Contains(i) ? "user" : "template").ToList(), p.Cached.Features);
+        }
+        var diff = PromptDiff.Compare(ToDiff(Find(idA)), ToDiff(Find(idB)));
+        var json = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+        json.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        Write(setup.Out, "diff.json", JsonSerializer.Serialize(diff, json));
+        int gained = diff.Entries.Sum(e => e.Gained.Count), lost = diff.Entries.Sum(e => e.Lost.Count);
+        Console.Error.WriteLine($"{idA} vs {idB}: {diff.AlignedCount} tokens aligned, {diff.Entries.Count(e => e.Kind == TokenDiffKind.Deleted)} only in A, " +
+            $"{diff.Entries.Count(e => e.Kind == TokenDiffKind.Inserted)} only in B; on aligned tokens {gained} features gained, {lost} lost");
+        return 0;
+    }
+}
