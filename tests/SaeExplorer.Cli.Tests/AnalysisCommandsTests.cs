@@ -64,6 +64,13 @@ public sealed class AnalysisCommandsTests(StoredRun run) : IClassFixture<StoredR
         Assert.True(new FileInfo(Path.Combine(output, "autointerp_results.json")).Length > 100);
         using var contexts = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "feature_context.json")));
         Assert.Contains("[[", contexts.RootElement.GetRawText());
+        using var promoted = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "promoted_tokens.json")));
+        var first = promoted.RootElement[0];
+        var up = first.GetProperty("promoted").EnumerateArray().Select(t => t.GetProperty("logit").GetDouble()).ToList();
+        var down = first.GetProperty("suppressed").EnumerateArray().Select(t => t.GetProperty("logit").GetDouble()).ToList();
+        Assert.Equal(10, up.Count);
+        Assert.Equal(up.OrderByDescending(x => x), up);
+        Assert.True(up[^1] > down[^1]);
     }
 
     [Fact]

@@ -81,7 +81,29 @@ internal static class AnalysisCommands
         Write(setup.Out, "autointerp_results.json", FeatureDistributions.ToJson(FeatureDistributions.Compute(pooled, features)));
         Write(setup.Out, "feature_context.json", TokenContexts.ToJson(TokenContexts.ForFeatures(Tokenized(setup, result), features)));
         WriteTable(setup.Out, "condition_counts", ConditionCounts(pooled, setup.Request.PromptSet.Conditions.Select(c => c.Name)));
+        WritePromotedTokens(setup, features);
         return 0;
+    }
+
+    /// <summary>promoted_tokens.json when the checkpoint has an unembedding (lm_head or tied embeddings).</summary>
+    private static void WritePromotedTokens(ExperimentSetup setup, IReadOnlyList<int> features)
+    {
+        var request = setup.Request;
+        var config = Inference.Models.Llama.LlamaConfig.Load(Path.Combine(request.ModelDirectory, "config.json"));
+        using (var dir = Inference.Loading.ModelDirectory.Open(request.ModelDirectory))
+        {
+            if (!dir.Contains("lm_head.weight") && !config.TieWordEmbeddings)
+            {
+                Console.Error.WriteLine("no lm_head in the checkpoint: promoted_tokens.json skipped");
+                return;
+            }
+        }
+        using var sae = Inference.Saes.SaeLoader.Load(request.SaePath, request.Target.DType, request.Target.Device, request.Layer);
+        var tokenizer = Llama3Tokenizer.Load(request.ModelDirectory);
+        var results = Inference.Saes.PromotedTokens.Compute(sae, request.ModelDirectory, features);
+        object Token(Inference.Saes.TokenLogit t) => new { token_id = t.TokenId, token = tokenizer.Decode([t.TokenId]), logit = t.Logit };
+        var json = results.Select(r => new { feature = r.Feature, promoted = r.Promoted.Select(Token).ToList(), suppressed = r.Suppressed.Select(Token).ToList() });
+        Write(setup.Out, "promoted_tokens.json", JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>Every prompt's tokens as text with UTF-16 spans into its rendered text, and its per-token features.</summary>
