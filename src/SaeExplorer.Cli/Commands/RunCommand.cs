@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Experiments;
-using SaeExplorer.Core.Features;
-using SaeExplorer.Inference.Models.Llama;
 using SaeExplorer.Inference.Pipeline;
 using SaeExplorer.Inference.Runtime;
 using SaeExplorer.Inference.Saes;
