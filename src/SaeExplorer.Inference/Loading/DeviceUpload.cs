@@ -56,66 +56,27 @@ public sealed class DeviceUpload : IDisposable
     /// <summary>Waits for every copy still in flight (call before using the tensors or disposing).</summary>
     public void Complete() => cuda.synchronize(_device);
 
-    // Pages already in the page cache are copied by up to CachedReaders threads at once: one thread's copy tops out far
-    // below what PCIe takes. Reads that must wait for the disk are limited to DiskReaders at a time, since more
-    // concurrent requests measured slower on the GPU machine's disk (94% of its rate with 8, 98% with 4).
-    private const int CachedReaders = 16;
-    private const int DiskReaders = 4;
-    private static readonly SemaphoreSlim DiskGate = new(DiskReaders);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public IntPtr Base;
-        public nuint Length;
-    }
-
-    // preadv2 with RWF_NOWAIT returns only what the page cache already holds, without touching the disk (Linux 4.14+).
-    [DllImport("libc", SetLastError = true)]
-    private static extern nint preadv2(int fd, ref IoVec iov, int iovcnt, long offset, int flags);
-
-    private const int RwfNowait = 0x8;
+    // Several readers at once: from the page cache one thread's copy tops out far below what PCIe takes, and on
+    // NVMe parallel requests keep the queue full.
+    private const int Readers = 4;
 
     private static unsafe void Fill(SafeFileHandle file, long offset, Tensor buffer, long bytes)
     {
         byte* start = (byte*)THSTensor_data(buffer.Handle);
-        long slice = Math.Max(1 << 20, (bytes + CachedReaders - 1) / CachedReaders);
-        int fd = (int)file.DangerousGetHandle();
-        Parallel.For(0, (int)((bytes + slice - 1) / slice), new ParallelOptions { MaxDegreeOfParallelism = CachedReaders }, i =>
+        long slice = Math.Max(1 << 20, (bytes + Readers - 1) / Readers);
+        Parallel.For(0, (int)((bytes + slice - 1) / slice), new ParallelOptions { MaxDegreeOfParallelism = Readers }, i =>
         {
             long begin = i * slice;
             long length = Math.Min(slice, bytes - begin);
-            long done = 0;
-            if (OperatingSystem.IsLinux())
+            var span = new Span<byte>(start + begin, checked((int)length));
+            long position = offset + begin;
+            while (span.Length > 0)
             {
-                while (done < length)
-                {
-                    var iov = new IoVec { Base = (IntPtr)(start + begin + done), Length = (nuint)(length - done) };
-                    nint got = preadv2(fd, ref iov, 1, offset + begin + done, RwfNowait);
-                    if (got <= 0)
-                        break;
-                    done += got;
-                }
-            }
-            if (done == length)
-                return;
-            DiskGate.Wait();
-            try
-            {
-                var span = new Span<byte>(start + begin + done, checked((int)(length - done)));
-                long position = offset + begin + done;
-                while (span.Length > 0)
-                {
-                    int read = RandomAccess.Read(file, span, position);
-                    if (read <= 0)
-                        throw new EndOfStreamException($"unexpected end of file at byte {position}");
-                    span = span[read..];
-                    position += read;
-                }
-            }
-            finally
-            {
-                DiskGate.Release();
+                int read = RandomAccess.Read(file, span, position);
+                if (read <= 0)
+                    throw new EndOfStreamException($"unexpected end of file at byte {position}");
+                span = span[read..];
+                position += read;
             }
         });
     }
