@@ -79,14 +79,15 @@ internal static class AnalysisCommands
         }
         var features = top.Distinct().ToList();
         Write(setup.Out, "autointerp_results.json", FeatureDistributions.ToJson(FeatureDistributions.Compute(pooled, features)));
-        Write(setup.Out, "feature_context.json", TokenContexts.ToJson(TokenContexts.ForFeatures(Tokenized(setup, result), features)));
+        var tokenizer = Llama3Tokenizer.Load(setup.Request.ModelDirectory);
+        Write(setup.Out, "feature_context.json", TokenContexts.ToJson(TokenContexts.ForFeatures(Tokenized(tokenizer, result), features)));
         WriteTable(setup.Out, "condition_counts", ConditionCounts(pooled, setup.Request.PromptSet.Conditions.Select(c => c.Name)));
-        WritePromotedTokens(setup, features);
+        WritePromotedTokens(setup, tokenizer, features);
         return 0;
     }
 
     /// <summary>promoted_tokens.json when the checkpoint has an unembedding (lm_head or tied embeddings).</summary>
-    private static void WritePromotedTokens(ExperimentSetup setup, IReadOnlyList<int> features)
+    private static void WritePromotedTokens(ExperimentSetup setup, Llama3Tokenizer tokenizer, IReadOnlyList<int> features)
     {
         var request = setup.Request;
         var config = Inference.Models.Llama.LlamaConfig.Load(Path.Combine(request.ModelDirectory, "config.json"));
@@ -99,7 +100,6 @@ internal static class AnalysisCommands
             }
         }
         using var sae = Inference.Saes.SaeLoader.Load(request.SaePath, request.Target.DType, request.Target.Device, request.Layer);
-        var tokenizer = Llama3Tokenizer.Load(request.ModelDirectory);
         var results = Inference.Saes.PromotedTokens.Compute(sae, request.ModelDirectory, features);
         object Token(Inference.Saes.TokenLogit t) => new { token_id = t.TokenId, token = tokenizer.Decode([t.TokenId]), logit = t.Logit };
         var json = results.Select(r => new { feature = r.Feature, promoted = r.Promoted.Select(Token).ToList(), suppressed = r.Suppressed.Select(Token).ToList() });
@@ -107,20 +107,27 @@ internal static class AnalysisCommands
     }
 
     /// <summary>Every prompt's tokens as text with UTF-16 spans into its rendered text, and its per-token features.</summary>
-    private static List<TokenizedPrompt> Tokenized(ExperimentSetup setup, ExperimentResult result)
-    {
-        var tokenizer = Llama3Tokenizer.Load(setup.Request.ModelDirectory);
-        return result.Prompts.Select(p =>
+    private static List<TokenizedPrompt> Tokenized(Llama3Tokenizer tokenizer, ExperimentResult result) =>
+        result.Prompts.Select(p =>
         {
             var spans = TokenContexts.CodePointToUtf16(p.Encoded.Text, p.Encoded.Offsets.Select(o => (o.Start, o.End)).ToList());
-            var tokens = p.Encoded.Ids.Select((id, i) => new TokenSpan(tokenizer.Decode([id]), spans[i].Start, spans[i].End)).ToList();
+            var texts = TokenTexts(tokenizer, p.Encoded.Ids);
+            var tokens = texts.Select((text, i) => new TokenSpan(text, spans[i].Start, spans[i].End)).ToList();
             return new TokenizedPrompt(p.Prompt.Id, p.Prompt.Condition, p.Encoded.Text, tokens, p.Cached.Features);
         }).ToList();
-    }
 
-    private static Table ConditionCounts(IReadOnlyList<PooledPrompt> pooled, IEnumerable<string> order)
+    /// <summary>Each token id decoded on its own (a byte-level piece of a character shows as U+FFFD).</summary>
+    private static List<string> TokenTexts(Llama3Tokenizer tokenizer, IEnumerable<int> ids) => ids.Select(id => tokenizer.Decode([id])).ToList();
+
+    private sealed record ConditionActivity(string Condition, int Prompts, ConfidenceInterval ActiveCount, double MeanMaxActivation);
+
+    /// <summary>
+    /// Per condition (in prompt-set order): mean active latents per prompt with its seeded bootstrap 95% CI, and the
+    /// mean of each prompt's largest activation. One source for the table and the comparison figure.
+    /// </summary>
+    private static List<ConditionActivity> ConditionActivities(IReadOnlyList<PooledPrompt> pooled, IEnumerable<string> order)
     {
-        var rows = new List<IReadOnlyList<object?>>();
+        var result = new List<ConditionActivity>();
         foreach (var condition in order)
         {
             var prompts = pooled.Where(p => p.Condition == condition).ToList();
@@ -128,10 +135,15 @@ internal static class AnalysisCommands
                 continue;
             var ci = Bootstrap.MeanInterval(prompts.Select(p => (double)p.Features.ActiveCount).ToArray(), 2000, 0);
             double meanMax = prompts.Average(p => p.Features.Values.Length == 0 ? 0 : p.Features.Values.Max());
-            rows.Add([condition, prompts.Count, ci.Estimate, ci.Lower, ci.Upper, meanMax]);
+            result.Add(new ConditionActivity(condition, prompts.Count, ci, meanMax));
         }
-        return new Table(["condition", "prompts", "mean_active", "ci95_low", "ci95_high", "mean_max_activation"], rows);
+        return result;
     }
+
+    private static Table ConditionCounts(IReadOnlyList<PooledPrompt> pooled, IEnumerable<string> order) =>
+        new(["condition", "prompts", "mean_active", "ci95_low", "ci95_high", "mean_max_activation"],
+            ConditionActivities(pooled, order).Select(c => (IReadOnlyList<object?>)
+                [c.Condition, c.Prompts, c.ActiveCount.Estimate, c.ActiveCount.Lower, c.ActiveCount.Upper, c.MeanMaxActivation]));
 
     private static void WriteTable(string directory, string stem, Table table)
     {
@@ -188,15 +200,8 @@ internal static class AnalysisCommands
         var pooled = Pooled(result);
         var order = setup.Request.PromptSet.Conditions.Select(c => c.Name).ToList();
         var exporter = new FigureExporter();
-        var estimates = new List<ConditionEstimate>();
-        foreach (var condition in order)
-        {
-            var counts = pooled.Where(p => p.Condition == condition).Select(p => (double)p.Features.ActiveCount).ToArray();
-            if (counts.Length == 0)
-                continue;
-            var ci = Bootstrap.MeanInterval(counts, 2000, 0);
-            estimates.Add(new ConditionEstimate(condition, ci.Estimate, ci.Lower, ci.Upper));
-        }
+        var estimates = ConditionActivities(pooled, order)
+            .Select(c => new ConditionEstimate(c.Condition, c.ActiveCount.Estimate, c.ActiveCount.Lower, c.ActiveCount.Upper)).ToList();
         var saved = exporter.SavePngAndSvg(new ConditionComparisonFigure("Active SAE features per prompt", estimates),
             Path.Combine(setup.Out, "condition_comparison"), FigureSize.SingleColumn).ToList();
 
@@ -224,7 +229,7 @@ internal static class AnalysisCommands
         DiffPrompt ToDiff(PromptResult p)
         {
             var user = p.Cached.UserTokenPositions.ToHashSet();
-            return new DiffPrompt(p.Prompt.Id, p.Encoded.Ids, p.Encoded.Ids.Select(id => tokenizer.Decode([id])).ToList(),
+            return new DiffPrompt(p.Prompt.Id, p.Encoded.Ids, TokenTexts(tokenizer, p.Encoded.Ids),
                 Enumerable.Range(0, p.Encoded.Ids.Length).Select(i => user.Contains(i) ? "user" : "template").ToList(), p.Cached.Features);
         }
         var diff = PromptDiff.Compare(ToDiff(Find(idA)), ToDiff(Find(idB)));

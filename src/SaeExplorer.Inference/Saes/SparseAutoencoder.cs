@@ -222,9 +222,10 @@ public sealed class ReconstructionStatistics(int dIn)
         using var scope = NewDisposeScope();
         var x32 = x.to(ScalarType.Float32, reconstruction.device);
         var error = (x32 - reconstruction.to_type(ScalarType.Float32)).pow(2).sum().to_type(ScalarType.Float64).cpu().item<double>();
-        var sums = x32.to_type(ScalarType.Float64).sum([0]).cpu().data<double>().ToArray();
+        var x64 = x32.to_type(ScalarType.Float64);
+        var sums = x64.sum([0]).cpu().data<double>().ToArray();
         _squaredError += error;
-        _sumSquares += x32.to_type(ScalarType.Float64).pow(2).sum().cpu().item<double>();
+        _sumSquares += x64.pow(2).sum().cpu().item<double>();
         for (int d = 0; d < sums.Length; d++)
             _sum[d] += sums[d];
         _active += features.gt(0).sum().cpu().item<long>();
