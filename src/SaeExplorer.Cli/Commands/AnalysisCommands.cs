@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using SaeExplorer.Core.Analysis;
-using SaeExplorer.Core.Analysis.Statistics;
 using SaeExplorer.Core.Analysis.Tables;
 using SaeExplorer.Core.Umap;
 using SaeExplorer.Inference.Pipeline;
@@ -44,8 +43,7 @@ internal static class AnalysisCommands
         return command;
     }
 
-    private static List<PooledPrompt> Pooled(ExperimentResult result) =>
-        result.Prompts.Select(p => new PooledPrompt(p.Prompt.Id, p.Prompt.Condition, p.Prompt.Topic, p.PooledFeatures)).ToList();
+    private static List<PooledPrompt> Pooled(ExperimentResult result) => RunViews.Pooled(result);
 
     private static string Write(string directory, string name, string content)
     {
@@ -106,44 +104,10 @@ internal static class AnalysisCommands
         Write(setup.Out, "promoted_tokens.json", JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    /// <summary>Every prompt's tokens as text with UTF-16 spans into its rendered text, and its per-token features.</summary>
-    private static List<TokenizedPrompt> Tokenized(Llama3Tokenizer tokenizer, ExperimentResult result) =>
-        result.Prompts.Select(p =>
-        {
-            var spans = TokenContexts.CodePointToUtf16(p.Encoded.Text, p.Encoded.Offsets.Select(o => (o.Start, o.End)).ToList());
-            var texts = TokenTexts(tokenizer, p.Encoded.Ids);
-            var tokens = texts.Select((text, i) => new TokenSpan(text, spans[i].Start, spans[i].End)).ToList();
-            return new TokenizedPrompt(p.Prompt.Id, p.Prompt.Condition, p.Encoded.Text, tokens, p.Cached.Features);
-        }).ToList();
-
-    /// <summary>Each token id decoded on its own (a byte-level piece of a character shows as U+FFFD).</summary>
-    private static List<string> TokenTexts(Llama3Tokenizer tokenizer, IEnumerable<int> ids) => ids.Select(id => tokenizer.Decode([id])).ToList();
-
-    private sealed record ConditionActivity(string Condition, int Prompts, ConfidenceInterval ActiveCount, double MeanMaxActivation);
-
-    /// <summary>
-    /// Per condition (in prompt-set order): mean active latents per prompt with its seeded bootstrap 95% CI, and the
-    /// mean of each prompt's largest activation. One source for the table and the comparison figure.
-    /// </summary>
-    private static List<ConditionActivity> ConditionActivities(IReadOnlyList<PooledPrompt> pooled, IEnumerable<string> order)
-    {
-        var result = new List<ConditionActivity>();
-        foreach (var condition in order)
-        {
-            var prompts = pooled.Where(p => p.Condition == condition).ToList();
-            if (prompts.Count == 0)
-                continue;
-            var ci = Bootstrap.MeanInterval(prompts.Select(p => (double)p.Features.ActiveCount).ToArray(), 2000, 0);
-            double meanMax = prompts.Average(p => p.Features.Values.Length == 0 ? 0 : p.Features.Values.Max());
-            result.Add(new ConditionActivity(condition, prompts.Count, ci, meanMax));
-        }
-        return result;
-    }
+    private static List<TokenizedPrompt> Tokenized(Llama3Tokenizer tokenizer, ExperimentResult result) => RunViews.Tokenized(result, id => tokenizer.Decode([id]));
 
     private static Table ConditionCounts(IReadOnlyList<PooledPrompt> pooled, IEnumerable<string> order) =>
-        new(["condition", "prompts", "mean_active", "ci95_low", "ci95_high", "mean_max_activation"],
-            ConditionActivities(pooled, order).Select(c => (IReadOnlyList<object?>)
-                [c.Condition, c.Prompts, c.ActiveCount.Estimate, c.ActiveCount.Lower, c.ActiveCount.Upper, c.MeanMaxActivation]));
+        AnalysisTables.ConditionCounts(ConditionActivities.Compute(pooled, order));
 
     private static void WriteTable(string directory, string stem, Table table)
     {
@@ -156,36 +120,27 @@ internal static class AnalysisCommands
     {
         var result = ExperimentOptions.Load(setup);
         var conditions = result.Prompts.Select(p => p.Prompt.Condition).ToList();
-        var names = conditions.Distinct().ToList();
-        var labels = conditions.Select(c => names.IndexOf(c)).ToArray();
-        var views = new (string Name, string Title, PointSet Points, UmapMetric Metric)[]
-        {
-            ("activations", $"UMAP of raw activations (layer {setup.Request.Layer})", PointSet.FromDense(result.Prompts.Select(p => p.PooledActivations).ToList()), UmapMetric.Euclidean),
-            ("features", $"UMAP of SAE features (layer {setup.Request.Layer})", PointSet.FromSparse(result.Prompts.Select(p => p.PooledFeatures).ToList()), UmapMetric.Cosine),
-        };
+        var maps = ConditionEmbeddingsBuilder.Compute(result.Prompts.Select(p => p.PooledActivations).ToList(),
+            result.Prompts.Select(p => p.PooledFeatures).ToList(), conditions);
         var exporter = new FigureExporter();
         var metrics = new Dictionary<string, object?>();
         var embeddings = new Dictionary<string, object?> { ["ids"] = result.Prompts.Select(p => p.Prompt.Id).ToList(), ["conditions"] = conditions };
-        int k = Math.Min(15, result.Prompts.Count - 1);
-        int accuracyK = k % 2 == 1 ? k : k - 1;
-        foreach (var (name, title, points, metric) in views)
+        foreach (var (map, title) in new[] { (maps.Activations, "UMAP of raw activations"), (maps.Features, "UMAP of SAE features") })
         {
-            var fit = new UmapReducer(new UmapOptions { Metric = metric, Seed = 42, NeighborCount = k }).Fit(points);
-            var quality = EmbeddingMetrics.Evaluate(points, fit.Embedding, k, metric, labels, accuracyK);
-            metrics[name] = new Dictionary<string, object?>
+            metrics[map.Name] = new Dictionary<string, object?>
             {
-                ["metric"] = metric.ToString().ToLowerInvariant(),
-                ["silhouette_original"] = EmbeddingMetrics.Silhouette(points, labels, metric),
-                ["knn_accuracy_original"] = EmbeddingMetrics.KnnAccuracy(points, labels, accuracyK, metric),
-                ["silhouette_embedding"] = quality.Silhouette,
-                ["knn_accuracy_embedding"] = quality.KnnAccuracy,
-                ["trustworthiness"] = quality.Trustworthiness,
-                ["knn_preservation"] = quality.KnnPreservation,
-                ["k"] = k,
+                ["metric"] = map.Metric.ToString().ToLowerInvariant(),
+                ["silhouette_original"] = map.SilhouetteOriginal,
+                ["knn_accuracy_original"] = map.KnnAccuracyOriginal,
+                ["silhouette_embedding"] = map.Quality.Silhouette,
+                ["knn_accuracy_embedding"] = map.Quality.KnnAccuracy,
+                ["trustworthiness"] = map.Quality.Trustworthiness,
+                ["knn_preservation"] = map.Quality.KnnPreservation,
+                ["k"] = map.K,
             };
-            embeddings[name] = fit.Embedding.Select(e => new[] { e[0], e[1] }).ToList();
-            var figure = new ConditionScatterFigure(title, fit.Embedding.Select((e, i) => new ScatterPoint(e[0], e[1], conditions[i])).ToList());
-            foreach (var file in exporter.SavePngAndSvg(figure, Path.Combine(setup.Out, $"umap_{name}"), FigureSize.DoubleColumn))
+            embeddings[map.Name] = map.Embedding.Select(e => new[] { e[0], e[1] }).ToList();
+            var figure = new ConditionScatterFigure($"{title} (layer {setup.Request.Layer})", map.Embedding.Select((e, i) => new ScatterPoint(e[0], e[1], conditions[i])).ToList());
+            foreach (var file in exporter.SavePngAndSvg(figure, Path.Combine(setup.Out, $"umap_{map.Name}"), FigureSize.DoubleColumn))
                 Console.Error.WriteLine($"wrote {file}");
         }
         var json = new JsonSerializerOptions { WriteIndented = true };
@@ -200,7 +155,7 @@ internal static class AnalysisCommands
         var pooled = Pooled(result);
         var order = setup.Request.PromptSet.Conditions.Select(c => c.Name).ToList();
         var exporter = new FigureExporter();
-        var estimates = ConditionActivities(pooled, order)
+        var estimates = ConditionActivities.Compute(pooled, order)
             .Select(c => new ConditionEstimate(c.Condition, c.ActiveCount.Estimate, c.ActiveCount.Lower, c.ActiveCount.Upper)).ToList();
         var saved = exporter.SavePngAndSvg(new ConditionComparisonFigure("Active SAE features per prompt", estimates),
             Path.Combine(setup.Out, "condition_comparison"), FigureSize.SingleColumn).ToList();
@@ -223,16 +178,9 @@ internal static class AnalysisCommands
     private static int Diff(ExperimentSetup setup, string idA, string idB)
     {
         var result = ExperimentOptions.Load(setup);
-        PromptResult Find(string id) => result.Prompts.FirstOrDefault(p => p.Prompt.Id == id)
-            ?? throw new ArgumentException($"no prompt '{id}' in prompt set {setup.Request.PromptSet.Name}; ids look like {string.Join(", ", result.Prompts.Take(3).Select(p => p.Prompt.Id))}.");
         var tokenizer = Llama3Tokenizer.Load(setup.Request.ModelDirectory);
-        DiffPrompt ToDiff(PromptResult p)
-        {
-            var user = p.Cached.UserTokenPositions.ToHashSet();
-            return new DiffPrompt(p.Prompt.Id, p.Encoded.Ids, TokenTexts(tokenizer, p.Encoded.Ids),
-                Enumerable.Range(0, p.Encoded.Ids.Length).Select(i => user.Contains(i) ? "user" : "template").ToList(), p.Cached.Features);
-        }
-        var diff = PromptDiff.Compare(ToDiff(Find(idA)), ToDiff(Find(idB)));
+        string Decode(int id) => tokenizer.Decode([id]);
+        var diff = PromptDiff.Compare(RunViews.ForDiff(RunViews.Find(result, idA), Decode), RunViews.ForDiff(RunViews.Find(result, idB), Decode));
         var json = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
         json.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         Write(setup.Out, "diff.json", JsonSerializer.Serialize(diff, json));

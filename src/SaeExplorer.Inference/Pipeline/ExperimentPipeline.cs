@@ -27,6 +27,20 @@ public sealed record ExperimentRequest(
 /// <summary>Progress of a run: the stage ("tokenize", "fingerprint", "load", "capture", "analyse") and how far it got.</summary>
 public sealed record PipelineProgress(string Stage, int Done, int Total, string? Detail = null);
 
+/// <summary>
+/// A model and SAE already in memory (the dashboard keeps one loaded) that a run may use instead of loading its own;
+/// used only when it is the run's model directory, SAE, dtype and device and holds the run's layer.
+/// </summary>
+public sealed record LoadedModel(LlamaForCausalLM Model, SparseAutoencoder Sae, string ModelDirectory, string SaePath)
+{
+    public bool Serves(ExperimentRequest request) =>
+        Path.GetFullPath(request.ModelDirectory) == Path.GetFullPath(ModelDirectory)
+        && Path.GetFullPath(request.SaePath) == Path.GetFullPath(SaePath)
+        && request.Layer < Model.LoadedLayers
+        && Model.DType == request.Target.DType && Model.Device.ToString() == request.Target.Device.ToString()
+        && Sae.DType == request.Target.DType;
+}
+
 /// <summary>One prompt of a finished run, in prompt-set order, with what the cache holds for it.</summary>
 public sealed record PromptResult(ExperimentPrompt Prompt, EncodedPrompt Encoded, CachedPrompt Cached, SparseVector PooledFeatures, float[] PooledActivations);
 
@@ -54,7 +68,8 @@ public sealed class ExperimentPipeline
     /// <param name="afterEachStored">called with the running count after each computed prompt is in the cache</param>
     /// <param name="onFingerprints">called once the work is known: (model fingerprint, SAE fingerprint, prompts, already cached)</param>
     public ExperimentResult Run(ExperimentRequest request, IFeatureCache cache, IProgress<PipelineProgress>? progress = null,
-        CancellationToken cancellation = default, Action<int>? afterEachStored = null, Action<string, string, int, int>? onFingerprints = null)
+        CancellationToken cancellation = default, Action<int>? afterEachStored = null, Action<string, string, int, int>? onFingerprints = null,
+        LoadedModel? loaded = null)
     {
         var config = LlamaConfig.Load(Path.Combine(request.ModelDirectory, "config.json"));
         if (request.Layer < 0 || request.Layer >= config.NumHiddenLayers)
@@ -90,7 +105,9 @@ public sealed class ExperimentPipeline
         int computed = 0, dSae = 0;
         SaeReconstructionQuality? quality = null;
         if (todo.Count > 0)
-            (computed, dSae, quality) = Compute(request, config, encoded, keys, todo, cache, progress, cancellation, afterEachStored);
+            (computed, dSae, quality) = loaded is not null && loaded.Serves(request)
+                ? Compute(request, loaded.Model, loaded.Sae, encoded, keys, todo, cache, progress, cancellation, afterEachStored)
+                : LoadAndCompute(request, config, encoded, keys, todo, cache, progress, cancellation, afterEachStored);
 
         var results = new List<PromptResult>(prompts.Count);
         for (int i = 0; i < prompts.Count; i++)
@@ -117,7 +134,7 @@ public sealed class ExperimentPipeline
             : FileFingerprint.Compute(Directory.GetFiles(location).Where(f => f.EndsWith(".json") || f.EndsWith(".safetensors")));
     }
 
-    private static (int Computed, int DSae, SaeReconstructionQuality Quality) Compute(ExperimentRequest request, LlamaConfig config, EncodedPrompt[] encoded, string[] keys,
+    private static (int Computed, int DSae, SaeReconstructionQuality Quality) LoadAndCompute(ExperimentRequest request, LlamaConfig config, EncodedPrompt[] encoded, string[] keys,
         List<int> todo, IFeatureCache cache, IProgress<PipelineProgress>? progress, CancellationToken cancellation, Action<int>? afterEachStored)
     {
         // The SAE first: it is the smaller file, and a width mismatch should stop the run before the model loads.
@@ -127,7 +144,13 @@ public sealed class ExperimentPipeline
         progress?.Report(new PipelineProgress("load", 1, 2, $"layers 0..{request.Layer}"));
         using var model = LlamaForCausalLM.Load(request.ModelDirectory, request.Layer, withHead: false, request.Target.DType, request.Target.Device);
         progress?.Report(new PipelineProgress("load", 2, 2));
+        return Compute(request, model, sae, encoded, keys, todo, cache, progress, cancellation, afterEachStored);
+    }
 
+    private static (int Computed, int DSae, SaeReconstructionQuality Quality) Compute(ExperimentRequest request, LlamaForCausalLM model, SparseAutoencoder sae,
+        EncodedPrompt[] encoded, string[] keys, List<int> todo, IFeatureCache cache, IProgress<PipelineProgress>? progress, CancellationToken cancellation,
+        Action<int>? afterEachStored)
+    {
         var capture = new ResidualCapture(model);
         var quality = new ReconstructionStatistics(sae.DIn);
         var ids = todo.Select(i => encoded[i].Ids).ToList();

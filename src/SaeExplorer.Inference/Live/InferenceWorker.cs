@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using TorchSharp;
+
+namespace SaeExplorer.Inference.Live;
+
+/// <summary>
+/// The one thread that touches tensors in a long-running host (the dashboard). TorchSharp's dispose scopes are
+/// per thread, and a GPU runs one stream of work best anyway, so every request is queued here and run in order,
+/// each inside its own dispose scope; callers await plain results. A request whose token is cancelled while it
+/// waits never starts, and a running one sees the token (the pipeline checks it between batches).
+/// </summary>
+public sealed class InferenceWorker : IDisposable
+{
+    private readonly BlockingCollection<WorkItem> _queue = new();
+    private readonly Thread _thread;
+    private int _pending;
+
+    public InferenceWorker(string name = "saex-inference")
+    {
+        _thread = new Thread(Loop) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    /// <summary>Requests queued or running now.</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    /// <summary>Live tensors after the last request finished (TorchSharp's dispose-scope statistics): a leak check.</summary>
+    public long LiveTensorsAfterLastRequest { get; private set; }
+
+    public Task<T> RunAsync<T>(Func<CancellationToken, T> work, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (cancellation.IsCancellationRequested)
+        {
+            completion.SetCanceled(cancellation);
+            return completion.Task;
+        }
+        Interlocked.Increment(ref _pending);
+        var item = new WorkItem(() =>
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                completion.TrySetCanceled(cancellation);
+                return;
+            }
+            try
+            {
+                completion.TrySetResult(work(cancellation));
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                completion.TrySetCanceled(cancellation);
+            }
+            catch (Exception e)
+            {
+                completion.TrySetException(e);
+            }
+        }, () => completion.TrySetException(new ObjectDisposedException(nameof(InferenceWorker), "the inference worker has shut down")));
+        try
+        {
+            _queue.Add(item);
+        }
+        catch (InvalidOperationException)
+        {
+            Interlocked.Decrement(ref _pending);
+            item.Abandon();
+        }
+        return completion.Task;
+    }
+
+    public Task RunAsync(Action<CancellationToken> work, CancellationToken cancellation = default) =>
+        RunAsync(ct => { work(ct); return true; }, cancellation);
+
+    private void Loop()
+    {
+        foreach (var item in _queue.GetConsumingEnumerable())
+        {
+            using (torch.NewDisposeScope())
+                item.Run();
+            LiveTensorsAfterLastRequest = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    public void Dispose()
+    {
+        _queue.CompleteAdding();
+        if (Thread.CurrentThread != _thread)
+            _thread.Join();
+        _queue.Dispose();
+    }
+
+    private sealed record WorkItem(Action Run, Action Abandon);
+}

@@ -1,0 +1,153 @@
+using SaeExplorer.Core.Features;
+using SaeExplorer.Inference.Capture;
+using SaeExplorer.Core.Fingerprints;
+using SaeExplorer.Core.Prompts;
+using SaeExplorer.Inference.Models.Llama;
+using SaeExplorer.Inference.Pipeline;
+using SaeExplorer.Inference.Runtime;
+using SaeExplorer.Inference.Saes;
+using SaeExplorer.Inference.Tokenization;
+using static TorchSharp.torch;
+
+namespace SaeExplorer.Inference.Live;
+
+/// <summary>What the dashboard runs: a model directory, an SAE and the layer it reads, where and in what dtype.</summary>
+public sealed record ModelSpec(string ModelDirectory, string SaePath, int Layer, string Device = "cpu", string DType = "float32", bool IsDemo = false);
+
+/// <summary>Plain facts about the loaded model and SAE, for pages and cache keys.</summary>
+public sealed record ModelInfo(
+    ModelSpec Spec,
+    int DModel,
+    int LayerCount,
+    int DSae,
+    string SaeArchitecture,
+    string DefaultChatFormat,
+    int MaxTokens,
+    string ModelFingerprint,
+    string SaeFingerprint);
+
+/// <summary>A prompt typed into the dashboard: one user message (optionally after a system message), or raw text with chat format "none".</summary>
+public sealed record PromptInput(string Text, string ChatFormat = "auto", string? SystemPrompt = null);
+
+/// <summary>
+/// One prompt through the model and SAE, as plain data: the rendered text, every token (id, text, whether it is part of
+/// the user's message) and the token × feature activations.
+/// </summary>
+public sealed record PromptFeatures(
+    string RenderedText,
+    string ChatFormat,
+    int[] TokenIds,
+    string[] Tokens,
+    int[] UserTokenPositions,
+    SparseFeatureMatrix Features)
+{
+    public bool IsUserToken(int position) => Array.BinarySearch(UserTokenPositions, position) >= 0;
+
+    /// <summary>Features pooled over the prompt's tokens (user tokens for <see cref="PoolingMethod.User"/>).</summary>
+    public SparseVector Pool(PoolingMethod pooling) => FeaturePooling.Pool(Features, pooling, UserTokenPositions);
+
+    /// <summary>The activation of one feature at every token (zero where it is off).</summary>
+    public float[] FeatureAtTokens(int feature)
+    {
+        var values = new float[Features.TokenCount];
+        for (int t = 0; t < values.Length; t++)
+        {
+            var row = Features.RowIndices(t);
+            int at = row.BinarySearch(feature);
+            if (at >= 0)
+                values[t] = Features.RowValues(t)[at];
+        }
+        return values;
+    }
+}
+
+/// <summary>
+/// A model (layers 0..layer) and its SAE in memory, used only on the <see cref="InferenceWorker"/> thread. Results leave
+/// as plain data (<see cref="PromptFeatures"/>); no tensor escapes.
+/// </summary>
+internal sealed class LiveModel : IDisposable
+{
+    private readonly LlamaForCausalLM _model;
+    private readonly SparseAutoencoder _sae;
+    private readonly ResidualCapture _capture;
+
+    private LiveModel(ModelSpec spec, LlamaForCausalLM model, SparseAutoencoder sae, Llama3Tokenizer tokenizer, ModelInfo info)
+    {
+        Spec = spec;
+        _model = model;
+        _sae = sae;
+        _capture = new ResidualCapture(model);
+        Tokenizer = tokenizer;
+        Info = info;
+    }
+
+    public ModelSpec Spec { get; }
+    public ModelInfo Info { get; }
+    public Llama3Tokenizer Tokenizer { get; }
+    public LoadedModel Loaded => new(_model, _sae, Spec.ModelDirectory, Spec.SaePath);
+
+    public static LiveModel Load(ModelSpec spec, IProgress<string>? progress, CancellationToken cancellation)
+    {
+        var configPath = Path.Combine(spec.ModelDirectory, "config.json");
+        if (!File.Exists(configPath))
+            throw new FileNotFoundException($"{spec.ModelDirectory} is not a model directory: it has no config.json. Give a Hugging Face Llama checkpoint folder.", configPath);
+        var config = LlamaConfig.Load(configPath);
+        if (spec.Layer < 0 || spec.Layer >= config.NumHiddenLayers)
+            throw new ArgumentException($"layer {spec.Layer} does not exist: {spec.ModelDirectory} has decoder layers 0..{config.NumHiddenLayers - 1}.");
+        var target = new ComputeTarget(ComputeTarget.ParseDevice(spec.Device), ComputeTarget.ParseDType(spec.DType));
+        progress?.Report("reading the tokenizer");
+        var tokenizer = Llama3Tokenizer.Load(spec.ModelDirectory);
+        var format = ChatFormats.FromModelDirectory(spec.ModelDirectory);
+        cancellation.ThrowIfCancellationRequested();
+        progress?.Report("fingerprinting model and SAE");
+        string modelFingerprint = FileFingerprint.ForModelDirectory(spec.ModelDirectory);
+        string saeFingerprint = ExperimentPipeline.SaeFingerprint(spec.SaePath, spec.Layer);
+        cancellation.ThrowIfCancellationRequested();
+        progress?.Report("loading the SAE");
+        var sae = SaeLoader.Load(spec.SaePath, target.DType, target.Device, spec.Layer);
+        try
+        {
+            SaeLoader.EnsureFits(sae, config.HiddenSize, spec.ModelDirectory);
+            progress?.Report($"loading decoder layers 0..{spec.Layer}");
+            var model = LlamaForCausalLM.Load(spec.ModelDirectory, spec.Layer, withHead: false, target.DType, target.Device);
+            var info = new ModelInfo(spec, config.HiddenSize, config.NumHiddenLayers, sae.DSae, sae.Config.Architecture,
+                ChatFormats.DisplayName(format), config.MaxPositionEmbeddings, modelFingerprint, saeFingerprint);
+            return new LiveModel(spec, model, sae, tokenizer, info);
+        }
+        catch
+        {
+            sae.Dispose();
+            throw;
+        }
+    }
+
+    public PromptFeatures Analyze(PromptInput input, CancellationToken cancellation)
+    {
+        var format = ChatFormats.Resolve(input.ChatFormat, Spec.ModelDirectory);
+        var encoder = new PromptEncoder(Tokenizer, format, Info.MaxTokens);
+        var messages = new List<ChatMessage>();
+        if (!string.IsNullOrWhiteSpace(input.SystemPrompt) && format != ChatFormat.None)
+            messages.Add(new ChatMessage("system", input.SystemPrompt));
+        messages.Add(new ChatMessage("user", input.Text ?? ""));
+        var encoded = encoder.Encode(messages);
+        cancellation.ThrowIfCancellationRequested();
+        var captured = _capture.Run([encoded.Ids], [Spec.Layer], batchSize: 1, cancellation).Single();
+        SparseFeatureMatrix features;
+        using (NewDisposeScope())
+        {
+            var x = tensor(captured.ResidPost[Spec.Layer], [captured.TokenCount, captured.DModel], device: _sae.Device);
+            features = _sae.EncodeSparse(x);
+        }
+        var tokens = encoded.Ids.Select(id => Tokenizer.Decode([id])).ToArray();
+        return new PromptFeatures(encoded.Text, ChatFormats.DisplayName(format), encoded.Ids, tokens, PromptSegments.UserTokenPositions(encoded), features);
+    }
+
+    public IReadOnlyList<PromotedTokensResult> PromotedTokens(IReadOnlyList<int> features, int top) =>
+        Saes.PromotedTokens.Compute(_sae, Spec.ModelDirectory, features, top);
+
+    public void Dispose()
+    {
+        _model.Dispose();
+        _sae.Dispose();
+    }
+}

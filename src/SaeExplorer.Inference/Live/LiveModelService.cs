@@ -1,0 +1,87 @@
+using SaeExplorer.Core.Experiments;
+using SaeExplorer.Inference.Pipeline;
+using SaeExplorer.Inference.Saes;
+
+namespace SaeExplorer.Inference.Live;
+
+/// <summary>
+/// The in-process model service of a long-running host: one model + SAE loaded per process, every tensor operation
+/// queued on one <see cref="InferenceWorker"/>. Thread-safe; all methods return plain data.
+/// </summary>
+public sealed class LiveModelService : IDisposable
+{
+    private readonly InferenceWorker _worker;
+    private readonly bool _ownsWorker;
+    private LiveModel? _model;
+    private volatile ModelInfo? _info;
+
+    public LiveModelService(InferenceWorker? worker = null)
+    {
+        _ownsWorker = worker is null;
+        _worker = worker ?? new InferenceWorker();
+    }
+
+    /// <summary>The loaded model, or null before the first successful <see cref="LoadAsync"/>.</summary>
+    public ModelInfo? Current => _info;
+
+    /// <summary>Requests queued or running on the worker.</summary>
+    public int PendingRequests => _worker.Pending;
+
+    /// <summary>Live tensors after the worker's last request: stays constant unless something leaks.</summary>
+    public long LiveTensors => _worker.LiveTensorsAfterLastRequest;
+
+    /// <summary>Raised (on the worker thread) after a model was loaded.</summary>
+    public event Action<ModelInfo>? ModelChanged;
+
+    /// <summary>Loads <paramref name="spec"/>, replacing the current model only once the new one is in memory.</summary>
+    public async Task<ModelInfo> LoadAsync(ModelSpec spec, IProgress<string>? progress = null, CancellationToken cancellation = default)
+    {
+        var info = await _worker.RunAsync(ct =>
+        {
+            var loaded = LiveModel.Load(spec, progress, ct);
+            _model?.Dispose();
+            _model = loaded;
+            _info = loaded.Info;
+            return loaded.Info;
+        }, cancellation).ConfigureAwait(false);
+        ModelChanged?.Invoke(info);
+        return info;
+    }
+
+    public Task<PromptFeatures> AnalyzeAsync(PromptInput input, CancellationToken cancellation = default) =>
+        _worker.RunAsync(ct => Require().Analyze(input, ct), cancellation);
+
+    /// <summary>The tokens each feature's decoder direction promotes and suppresses through the unembedding.</summary>
+    public Task<IReadOnlyList<PromotedTokensResult>> PromotedTokensAsync(IReadOnlyList<int> features, int top = 10, CancellationToken cancellation = default) =>
+        _worker.RunAsync(_ => Require().PromotedTokens(features, top), cancellation);
+
+    /// <summary>Decodes token ids one by one (no tensors: runs on the caller's thread).</summary>
+    public IReadOnlyList<string> TokenTexts(IEnumerable<int> ids)
+    {
+        var tokenizer = Volatile.Read(ref _model)?.Tokenizer ?? throw NotLoaded();
+        return ids.Select(id => tokenizer.Decode([id])).ToList();
+    }
+
+    /// <summary>
+    /// Runs an experiment on the worker. When the request is for the loaded model and SAE, their weights are reused
+    /// rather than loaded a second time (for the 70B model that is the difference between fitting and not).
+    /// </summary>
+    public Task<ExperimentResult> RunExperimentAsync(ExperimentRequest request, IFeatureCache cache, IProgress<PipelineProgress>? progress = null,
+        Action<string, string, int, int>? onFingerprints = null, CancellationToken cancellation = default) =>
+        _worker.RunAsync(ct => new ExperimentPipeline().Run(request, cache, progress, ct, onFingerprints: onFingerprints, loaded: _model?.Loaded), cancellation);
+
+    private LiveModel Require() => _model ?? throw NotLoaded();
+
+    private static InvalidOperationException NotLoaded() => new("no model is loaded yet; choose one in Settings (or wait for the demo model to finish loading).");
+
+    public void Dispose()
+    {
+        _worker.RunAsync(_ =>
+        {
+            _model?.Dispose();
+            _model = null;
+        }).Wait();
+        if (_ownsWorker)
+            _worker.Dispose();
+    }
+}

@@ -1,0 +1,37 @@
+using SaeExplorer.Core.Analysis;
+
+namespace SaeExplorer.Inference.Pipeline;
+
+/// <summary>
+/// A finished run seen the ways the analyses need it (pooled per prompt, tokenized with spans, one prompt for a diff).
+/// Shared by the CLI and the dashboard so both show the same numbers. <paramref name="decode"/> turns one token id into
+/// its text (a byte-level piece of a character shows as U+FFFD).
+/// </summary>
+public static class RunViews
+{
+    public static List<PooledPrompt> Pooled(ExperimentResult result) =>
+        result.Prompts.Select(p => new PooledPrompt(p.Prompt.Id, p.Prompt.Condition, p.Prompt.Topic, p.PooledFeatures)).ToList();
+
+    /// <summary>Every prompt's tokens as text with UTF-16 spans into its rendered text, and its per-token features.</summary>
+    public static List<TokenizedPrompt> Tokenized(ExperimentResult result, Func<int, string> decode) =>
+        result.Prompts.Select(p => Tokenized(p, decode)).ToList();
+
+    public static TokenizedPrompt Tokenized(PromptResult p, Func<int, string> decode)
+    {
+        var spans = TokenContexts.CodePointToUtf16(p.Encoded.Text, p.Encoded.Offsets.Select(o => (o.Start, o.End)).ToList());
+        var tokens = p.Encoded.Ids.Select((id, i) => new TokenSpan(decode(id), spans[i].Start, spans[i].End)).ToList();
+        return new TokenizedPrompt(p.Prompt.Id, p.Prompt.Condition, p.Encoded.Text, tokens, p.Cached.Features);
+    }
+
+    /// <summary>A prompt for <see cref="PromptDiff"/>: tokens segmented into the user's message and the template around it.</summary>
+    public static DiffPrompt ForDiff(PromptResult p, Func<int, string> decode)
+    {
+        var user = p.Cached.UserTokenPositions.ToHashSet();
+        return new DiffPrompt(p.Prompt.Id, p.Encoded.Ids, p.Encoded.Ids.Select(decode).ToList(),
+            Enumerable.Range(0, p.Encoded.Ids.Length).Select(i => user.Contains(i) ? "user" : "template").ToList(), p.Cached.Features);
+    }
+
+    public static PromptResult Find(ExperimentResult result, string id) =>
+        result.Prompts.FirstOrDefault(p => p.Prompt.Id == id)
+        ?? throw new ArgumentException($"no prompt '{id}' in this run; ids look like {string.Join(", ", result.Prompts.Take(3).Select(p => p.Prompt.Id))}.");
+}
