@@ -30,6 +30,7 @@ public sealed class FeatureStore : IFeatureCache, IDisposable
     private const string ExperimentsCollection = "experiments";
     private const string RunsCollection = "runs";
     private const string PromptsCollection = "prompt_features";
+    private const string LabelsCollection = "feature_labels";
     private const string MetaId = "store";
     private const int MaxCacheKeyLength = 256;
 
@@ -38,6 +39,7 @@ public sealed class FeatureStore : IFeatureCache, IDisposable
     private readonly ILiteCollection<BsonDocument> _experiments;
     private readonly ILiteCollection<BsonDocument> _runs;
     private readonly ILiteCollection<BsonDocument> _prompts;
+    private readonly ILiteCollection<BsonDocument> _labels;
     private bool _disposed;
 
     private FeatureStore(string path, string logPath, StoreLock storeLock, LiteDatabase db)
@@ -49,6 +51,7 @@ public sealed class FeatureStore : IFeatureCache, IDisposable
         _experiments = db.GetCollection(ExperimentsCollection);
         _runs = db.GetCollection(RunsCollection);
         _prompts = db.GetCollection(PromptsCollection);
+        _labels = db.GetCollection(LabelsCollection);
     }
 
     /// <summary>Full path of the database file.</summary>
@@ -305,6 +308,75 @@ public sealed class FeatureStore : IFeatureCache, IDisposable
             return docs.Select(ReadRun).OrderBy(r => r.StartedAt).ThenBy(r => r.RunId, StringComparer.Ordinal).ToList();
         });
     }
+
+    /// <summary>The user's label and notes for one latent of one SAE (labels belong to the SAE's content fingerprint), or null.</summary>
+    public FeatureLabel? GetLabel(string saeFingerprint, int feature)
+    {
+        ThrowIfDisposed();
+        var doc = Guard(() => _labels.FindById(LabelId(saeFingerprint, feature)));
+        return doc is null ? null : ReadLabel(doc);
+    }
+
+    /// <summary>Every label of one SAE, by feature index.</summary>
+    public IReadOnlyDictionary<int, FeatureLabel> Labels(string saeFingerprint)
+    {
+        ThrowIfDisposed();
+        return Guard(() => _labels.Find(Query.EQ("sae", saeFingerprint)).Select(ReadLabel).ToDictionary(l => l.Feature));
+    }
+
+    /// <summary>Saves (or, with an empty label and notes, removes) a latent's label.</summary>
+    public void SetLabel(FeatureLabel label)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(label);
+        ArgumentException.ThrowIfNullOrWhiteSpace(label.SaeFingerprint);
+        ArgumentOutOfRangeException.ThrowIfNegative(label.Feature);
+        string id = LabelId(label.SaeFingerprint, label.Feature);
+        if (string.IsNullOrWhiteSpace(label.Label) && string.IsNullOrWhiteSpace(label.Notes))
+        {
+            Guard(() => _labels.Delete(id));
+            return;
+        }
+        Guard(() => _labels.Upsert(new BsonDocument
+        {
+            ["_id"] = id,
+            ["sae"] = label.SaeFingerprint,
+            ["feature"] = label.Feature,
+            ["label"] = label.Label ?? "",
+            ["notes"] = label.Notes ?? "",
+            ["updated_at"] = label.UpdatedAt.ToUnixTimeMilliseconds(),
+        }));
+    }
+
+    /// <summary>Saves many labels in one transaction (an import), keeping existing notes where the import has none.</summary>
+    public int ImportLabels(string saeFingerprint, IEnumerable<(int Feature, string Label)> labels)
+    {
+        ThrowIfDisposed();
+        var list = labels.ToList();
+        var now = TruncateToMilliseconds(DateTimeOffset.UtcNow);
+        Guard(() =>
+        {
+            _db.BeginTrans();
+            try
+            {
+                foreach (var (feature, text) in list)
+                    SetLabel(new FeatureLabel(saeFingerprint, feature, text, GetLabel(saeFingerprint, feature)?.Notes ?? "", now));
+                _db.Commit();
+            }
+            catch
+            {
+                _db.Rollback();
+                throw;
+            }
+            return true;
+        });
+        return list.Count;
+    }
+
+    private static string LabelId(string saeFingerprint, int feature) => $"{saeFingerprint}:{feature}";
+
+    private static FeatureLabel ReadLabel(BsonDocument doc) => new(doc["sae"].AsString, doc["feature"].AsInt32, doc["label"].AsString,
+        doc["notes"].AsString, DateTimeOffset.FromUnixTimeMilliseconds(doc["updated_at"].AsInt64));
 
     /// <summary>Folds the write-ahead log into the database file, closes it and releases the lock.</summary>
     public void Dispose()

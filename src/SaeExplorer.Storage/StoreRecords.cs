@@ -10,6 +10,8 @@ public enum RunStatus
     Running,
     Completed,
     Failed,
+    /// <summary>Stopped by the user; the prompts stored before the stop stay in the cache.</summary>
+    Cancelled,
 }
 
 /// <summary>What a new run is about; <see cref="FeatureStore.CreateRun"/> adds the id, the start time and the status.</summary>
@@ -42,3 +44,6 @@ public sealed record RunRecord(
     int ComputedCount,
     int CachedCount,
     string? Error);
+
+/// <summary>A researcher's name and notes for one SAE latent; labels belong to an SAE's content fingerprint.</summary>
+public sealed record FeatureLabel(string SaeFingerprint, int Feature, string Label, string Notes, DateTimeOffset UpdatedAt);

@@ -7,7 +7,9 @@ namespace SaeExplorer.Inference.Live;
 /// The one thread that touches tensors in a long-running host (the dashboard). TorchSharp's dispose scopes are
 /// per thread, and a GPU runs one stream of work best anyway, so every request is queued here and run in order,
 /// each inside its own dispose scope; callers await plain results. A request whose token is cancelled while it
-/// waits never starts, and a running one sees the token (the pipeline checks it between batches).
+/// waits never starts, and a running one sees the token (the pipeline checks it between batches). Requests open their
+/// own dispose scopes around forward passes; the worker adds none, because a load request's tensors (the weights) must
+/// outlive it.
 /// </summary>
 public sealed class InferenceWorker : IDisposable
 {
@@ -76,8 +78,7 @@ public sealed class InferenceWorker : IDisposable
     {
         foreach (var item in _queue.GetConsumingEnumerable())
         {
-            using (torch.NewDisposeScope())
-                item.Run();
+            item.Run();
             LiveTensorsAfterLastRequest = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
             Interlocked.Decrement(ref _pending);
         }

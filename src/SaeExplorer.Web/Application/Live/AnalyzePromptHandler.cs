@@ -1,0 +1,27 @@
+using System.Diagnostics;
+using Mediator;
+using SaeExplorer.Inference.Live;
+using SaeExplorer.Storage;
+
+namespace SaeExplorer.Web.Application.Live;
+
+public sealed class AnalyzePromptHandler(LiveModelService models, FeatureStore store) : IRequestHandler<AnalyzePromptQuery, LiveAnalysis>
+{
+    public async ValueTask<LiveAnalysis> Handle(AnalyzePromptQuery request, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var prompt = await models.AnalyzeAsync(request.Input, cancellationToken);
+        var pooled = prompt.Pool(request.Pooling);
+        var tokensActive = new int[pooled.FeatureCount];
+        foreach (int feature in prompt.Features.Indices)
+            tokensActive[feature]++;
+        var labels = store.Labels(models.Current!.SaeFingerprint);
+        var top = Enumerable.Range(0, pooled.ActiveCount)
+            .OrderByDescending(i => pooled.Values[i]).ThenBy(i => pooled.Indices[i])
+            .Take(request.Top)
+            .Select(i => pooled.Indices[i])
+            .Select(f => new ActiveFeature(f, pooled.Values[Array.BinarySearch(pooled.Indices, f)], tokensActive[f], labels.GetValueOrDefault(f)?.Label))
+            .ToList();
+        return new LiveAnalysis(prompt, request.Pooling, pooled.ActiveCount, top, clock.Elapsed.TotalMilliseconds);
+    }
+}

@@ -1,0 +1,239 @@
+using SaeExplorer.Core.Analysis;
+using SaeExplorer.Core.Experiments;
+using SaeExplorer.Core.Features;
+using SaeExplorer.Inference.Live;
+using SaeExplorer.Inference.Pipeline;
+using SaeExplorer.Inference.Runtime;
+using SaeExplorer.Storage;
+using SaeExplorer.Web.Application.Models;
+
+namespace SaeExplorer.Web.Application.Runs;
+
+/// <summary>A run as pages show it: what, how far, and how it ended.</summary>
+public sealed record RunSnapshot(
+    string RunId,
+    string ExperimentName,
+    RunStatus Status,
+    string Stage,
+    int Done,
+    int Total,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt,
+    int PromptCount,
+    int ComputedCount,
+    int CachedCount,
+    string? Error,
+    bool ResultInMemory,
+    bool MatchesLoadedModel);
+
+/// <summary>A finished run's data, with the prompt set and the model it was computed with.</summary>
+public sealed class RunData(string runId, PromptSet promptSet, ExperimentResult result, ModelInfo model)
+{
+    public string RunId { get; } = runId;
+    public PromptSet PromptSet { get; } = promptSet;
+    public ExperimentResult Result { get; } = result;
+    public ModelInfo Model { get; } = model;
+    public IReadOnlyList<string> ConditionOrder { get; } = promptSet.Conditions.Select(c => c.Name).ToList();
+
+    /// <summary>Each prompt's features pooled the given way (from the cached token features: no model call).</summary>
+    public IReadOnlyList<PooledPrompt> Pooled(PoolingMethod pooling) =>
+        Result.Prompts.Select(p => new PooledPrompt(p.Prompt.Id, p.Prompt.Condition, p.Prompt.Topic,
+            FeaturePooling.Pool(p.Cached.Features, pooling, p.Cached.UserTokenPositions))).ToList();
+
+    public IReadOnlyList<float[]> PooledActivations(PoolingMethod pooling) => Result.Prompts.Select(p => p.Cached.PooledActivations[(int)pooling]).ToList();
+}
+
+/// <summary>
+/// The experiments and runs of this dashboard: prompt sets (the built-in seed set and those created or imported, kept
+/// in the store as experiments), runs started here (one at a time, on the model worker, with progress), and the run
+/// history of the store. A run's features live in the store, so reopening an old run with the same model re-pools them
+/// from the cache without touching the model.
+/// </summary>
+public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILogger<RunCatalog> logger)
+{
+    public const int DefaultBatchSize = 8;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, RunData> _results = [];
+    private readonly Dictionary<string, RunSnapshot> _active = [];
+    private readonly SemaphoreSlim _opening = new(1, 1);
+
+    /// <summary>Raised on any thread whenever a run starts, progresses or ends.</summary>
+    public event Action<RunSnapshot>? Changed;
+
+    public IReadOnlyList<PromptSet> PromptSets()
+    {
+        var builtIn = Core.Experiments.PromptSets.BuiltIn();
+        var stored = store.ListExperiments().Select(e => Core.Experiments.PromptSets.Parse(e.PromptSetJson, $"experiment '{e.Name}'"));
+        return [builtIn, .. stored.Where(s => s.Name != builtIn.Name)];
+    }
+
+    public PromptSet PromptSet(string name) =>
+        PromptSets().FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"no prompt set '{name}'; the sets are {string.Join(", ", PromptSets().Select(s => s.Name))}.");
+
+    /// <summary>Validates and saves a prompt set (the seed-styles JSON format); a different set under a taken name is refused.</summary>
+    public PromptSet SavePromptSet(string json, string sourceName)
+    {
+        var set = Core.Experiments.PromptSets.Parse(json, sourceName);
+        if (set.Name == Core.Experiments.PromptSets.BuiltIn().Name)
+            throw new ArgumentException($"'{set.Name}' is the built-in prompt set's name; give yours another.");
+        store.CreateOrGetExperiment(set.Name, Core.Experiments.PromptSets.ToJson(set));
+        return set;
+    }
+
+    /// <summary>All runs of the store and of this process, newest first.</summary>
+    public IReadOnlyList<RunSnapshot> Runs()
+    {
+        var loaded = models.Current;
+        lock (_gate)
+        {
+            var stored = store.ListRuns().Select(r => Snapshot(r, loaded)).ToDictionary(r => r.RunId);
+            foreach (var (id, active) in _active)
+                stored[id] = active;
+            return stored.Values.OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.RunId, StringComparer.Ordinal).ToList();
+        }
+    }
+
+    public RunSnapshot? Run(string runId) => Runs().FirstOrDefault(r => r.RunId == runId);
+
+    /// <summary>The newest completed run of the loaded model, if any.</summary>
+    public RunSnapshot? Latest() => Runs().FirstOrDefault(r => r.Status == RunStatus.Completed && r.MatchesLoadedModel);
+
+    /// <summary>
+    /// Starts a run of <paramref name="promptSetName"/> on the loaded model and returns at once with its id; the run
+    /// goes on in the background (on the model worker) and reports through <see cref="Changed"/>. Cancelling
+    /// <paramref name="cancellation"/> stops it between batches; what was stored stays stored.
+    /// </summary>
+    public async Task<string> StartAsync(string promptSetName, PoolingMethod pooling, string chatFormat, CancellationToken cancellation)
+    {
+        var model = models.Current ?? throw new InvalidOperationException("no model is loaded yet; wait for it (see the banner) or choose one in Settings.");
+        var set = PromptSet(promptSetName);
+        store.CreateOrGetExperiment(set.Name, Core.Experiments.PromptSets.ToJson(set));
+        var spec = model.Spec;
+        var request = new ExperimentRequest(spec.ModelDirectory, spec.SaePath, spec.Layer, chatFormat, set, pooling,
+            new ComputeTarget(ComputeTarget.ParseDevice(spec.Device), ComputeTarget.ParseDType(spec.DType)), DefaultBatchSize,
+            Contrast.EachVersusRest(set.Conditions.Select(c => c.Name)));
+        var started = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        RunRecord? record = null;
+        var progress = new SynchronousProgress<PipelineProgress>(p =>
+        {
+            if (record is not null)
+                Publish(Snapshot(record, model) with { Stage = p.Stage, Done = p.Done, Total = p.Total }, active: true);
+        });
+        var task = models.RunExperimentAsync(request, store, progress, (modelFp, saeFp, total, cached) =>
+        {
+            record = store.CreateRun(new RunSpec(set.Name, modelFp, saeFp, spec.Layer, chatFormat, pooling, total));
+            Publish(Snapshot(record, model) with { Stage = "capture", Done = 0, Total = total - cached }, active: true);
+            started.TrySetResult(record.RunId);
+        }, cancellation);
+        _ = task.ContinueWith(t => Finish(t, record, set, model, started), TaskScheduler.Default);
+        return await started.Task;
+    }
+
+    private void Finish(Task<ExperimentResult> task, RunRecord? record, PromptSet set, ModelInfo model, TaskCompletionSource<string> started)
+    {
+        if (record is null)
+        {
+            // It failed before the run existed (a prompt the tokenizer refuses, a fingerprint that cannot be read).
+            started.TrySetException(task.Exception?.InnerException ?? new OperationCanceledException("the run was cancelled before it started"));
+            return;
+        }
+        var finished = DateTimeOffset.UtcNow;
+        RunRecord final;
+        if (task.IsCompletedSuccessfully)
+        {
+            var result = task.Result;
+            final = record with { Status = RunStatus.Completed, FinishedAt = finished, ComputedCount = result.ComputedCount, CachedCount = result.CachedCount };
+            lock (_gate)
+                _results[record.RunId] = new RunData(record.RunId, set, result, model);
+        }
+        else
+        {
+            var error = task.IsCanceled ? null : task.Exception?.InnerException?.Message;
+            final = record with { Status = task.IsCanceled ? RunStatus.Cancelled : RunStatus.Failed, FinishedAt = finished, Error = error };
+            if (!task.IsCanceled)
+                logger.LogError(task.Exception, "run {RunId} failed", record.RunId);
+        }
+        store.UpdateRun(final);
+        Publish(Snapshot(final, model), active: false);
+    }
+
+    /// <summary>
+    /// A completed run's data: from memory, or re-pooled from the store when it was made with the loaded model and SAE
+    /// (every prompt is a cache hit, so the model does not run).
+    /// </summary>
+    public async Task<RunData> OpenAsync(string runId, CancellationToken cancellation)
+    {
+        lock (_gate)
+        {
+            if (_results.TryGetValue(runId, out var inMemory))
+                return inMemory;
+        }
+        await _opening.WaitAsync(cancellation);
+        try
+        {
+            lock (_gate)
+            {
+                if (_results.TryGetValue(runId, out var inMemory))
+                    return inMemory;
+            }
+            var record = store.GetRun(runId) ?? throw new ArgumentException($"no run '{runId}' in {store.Path}.");
+            if (record.Status != RunStatus.Completed)
+                throw new InvalidOperationException($"run {runId} is {record.Status.ToString().ToLowerInvariant()}; only completed runs can be opened.");
+            var model = models.Current ?? throw new InvalidOperationException("no model is loaded yet.");
+            if (record.ModelFingerprint != model.ModelFingerprint || record.SaeFingerprint != model.SaeFingerprint || record.Layer != model.Spec.Layer)
+                throw new InvalidOperationException($"run {runId} was made with another model, SAE or layer than the one loaded; load that model in Settings to open it.");
+            var set = PromptSet(record.ExperimentName);
+            var spec = model.Spec;
+            var request = new ExperimentRequest(spec.ModelDirectory, spec.SaePath, spec.Layer, record.ChatFormat, set, record.Pooling,
+                new ComputeTarget(ComputeTarget.ParseDevice(spec.Device), ComputeTarget.ParseDType(spec.DType)), DefaultBatchSize,
+                Contrast.EachVersusRest(set.Conditions.Select(c => c.Name)));
+            var result = await models.RunExperimentAsync(request, store, cancellation: cancellation);
+            var data = new RunData(runId, set, result, model);
+            lock (_gate)
+                _results[runId] = data;
+            return data;
+        }
+        finally
+        {
+            _opening.Release();
+        }
+    }
+
+    private RunSnapshot Snapshot(RunRecord r, ModelInfo? loaded)
+    {
+        bool inMemory;
+        lock (_gate)
+            inMemory = _results.ContainsKey(r.RunId);
+        bool matches = loaded is not null && loaded.ModelFingerprint == r.ModelFingerprint && loaded.SaeFingerprint == r.SaeFingerprint && loaded.Spec.Layer == r.Layer;
+        int done = r.Status == RunStatus.Completed ? r.PromptCount : r.ComputedCount;
+        // This process holds the store's lock, so a "running" record that is not one of ours is a run whose process died.
+        string stage = r.Status == RunStatus.Running && !IsActive(r.RunId) ? "interrupted" : r.Status.ToString().ToLowerInvariant();
+        return new RunSnapshot(r.RunId, r.ExperimentName, r.Status, stage, done, r.PromptCount, r.StartedAt, r.FinishedAt,
+            r.PromptCount, r.ComputedCount, r.CachedCount, r.Error, inMemory, matches);
+    }
+
+    private bool IsActive(string runId)
+    {
+        lock (_gate)
+            return _active.ContainsKey(runId);
+    }
+
+    private void Publish(RunSnapshot snapshot, bool active)
+    {
+        lock (_gate)
+        {
+            if (active)
+                _active[snapshot.RunId] = snapshot;
+            else
+                _active.Remove(snapshot.RunId);
+        }
+        Changed?.Invoke(snapshot);
+    }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that calls back on the reporting thread (Progress&lt;T&gt; would post to a captured context).</summary>
+public sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

@@ -1,0 +1,103 @@
+using Mediator;
+using Microsoft.AspNetCore.Components;
+using SaeExplorer.Core.Features;
+using SaeExplorer.Inference.Live;
+using SaeExplorer.Web.Application.Live;
+
+namespace SaeExplorer.Web.Components.Pages.Live;
+
+public sealed partial class Live : IDisposable
+{
+    public static readonly (string Value, string Name)[] ChatFormatChoices =
+        [("auto", "auto (from the model)"), ("llama3.1", "Llama 3.1/3.3 Instruct"), ("llama3", "Llama 3.0 Instruct"), ("none", "none (raw text)")];
+
+    public static readonly (PoolingMethod Value, string Name)[] PoolingChoices =
+        [(PoolingMethod.Max, "max over tokens"), (PoolingMethod.User, "max over your message"), (PoolingMethod.Mean, "mean over tokens"), (PoolingMethod.Last, "last token")];
+
+    [Inject] private IMediator Mediator { get; set; } = null!;
+
+    /// <summary>A prompt to start with (the UMAP page opens prompts here).</summary>
+    [SupplyParameterFromQuery(Name = "prompt")] public string? InitialPrompt { get; set; }
+
+    private string? _text;
+    private string? _systemPrompt;
+    private string _chatFormat = "auto";
+    private PoolingMethod _pooling = PoolingMethod.User;
+    private LiveAnalysis? _analysis;
+    private int? _selected;
+    private string? _error;
+    private bool _busy;
+    private CancellationTokenSource? _pending;
+
+    public static string PoolingName(PoolingMethod pooling) => PoolingChoices.First(c => c.Value == pooling).Name;
+
+    protected override async Task OnInitializedAsync()
+    {
+        if (!string.IsNullOrWhiteSpace(InitialPrompt))
+        {
+            _text = InitialPrompt;
+            await AnalyzeAsync();
+        }
+    }
+
+    private Task OnTextSettled(string _) => AnalyzeAsync();
+
+    private Task OnChatFormatChanged(string value)
+    {
+        _chatFormat = value;
+        return AnalyzeAsync();
+    }
+
+    private Task OnPoolingChanged(PoolingMethod value)
+    {
+        _pooling = value;
+        return AnalyzeAsync();
+    }
+
+    private void Select(int feature) => _selected = _selected == feature ? null : feature;
+
+    private async Task AnalyzeAsync()
+    {
+        // A newer prompt supersedes the one in flight: cancel it so the model worker skips it if it has not started.
+        _pending?.Cancel();
+        _pending?.Dispose();
+        if (string.IsNullOrWhiteSpace(_text))
+        {
+            _pending = null;
+            _analysis = null;
+            _error = null;
+            _busy = false;
+            return;
+        }
+        var cts = _pending = new CancellationTokenSource();
+        _busy = true;
+        _error = null;
+        try
+        {
+            var analysis = await Mediator.Send(new AnalyzePromptQuery(new PromptInput(_text, _chatFormat, _systemPrompt), _pooling), cts.Token);
+            if (cts.IsCancellationRequested)
+                return;
+            _analysis = analysis;
+            if (_selected is { } s && !analysis.Top.Any(f => f.Feature == s))
+                _selected = null;
+            _selected ??= analysis.Top.FirstOrDefault()?.Feature;
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FileNotFoundException)
+        {
+            _error = e.Message;
+            _analysis = null;
+        }
+        if (ReferenceEquals(_pending, cts))
+            _busy = false;
+    }
+
+    public void Dispose()
+    {
+        _pending?.Cancel();
+        _pending?.Dispose();
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using SaeExplorer.Inference.Live;
+using SaeExplorer.Storage;
+using SaeExplorer.Web.Application.Exports;
+using SaeExplorer.Web.Application.Models;
+using SaeExplorer.Web.Application.Runs;
+using SaeExplorer.Web.Components;
+using SaeExplorer.Web.Infrastructure;
+
+namespace SaeExplorer.Web;
+
+public static class Extensions
+{
+    /// <summary>The address used when none is configured: loopback only, so the dashboard is private by default.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5180";
+
+    public static WebApplicationBuilder AddSaeExplorer(this WebApplicationBuilder builder)
+    {
+        // Safe by default: listen on loopback unless --urls / ASPNETCORE_URLS / Kestrel endpoints say otherwise.
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+            builder.WebHost.UseUrls(DefaultUrl);
+        // MudBlazor's and Plotly.Blazor's files are static web assets of their packages; this serves them from the build
+        // output as well as from a publish folder.
+        builder.WebHost.UseStaticWebAssets();
+
+        // Settings and the files the app may open.
+        builder.Services.AddOptions<SaeExplorerOptions>().Bind(builder.Configuration.GetSection(SaeExplorerOptions.Section));
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SaeExplorerOptions>>().Value;
+            return new PathPolicy([options.ResolveDataDirectory(), Directory.GetCurrentDirectory(), .. options.AllowedRoots]);
+        });
+
+        // The model service: one worker thread owns every tensor; one model + SAE per process.
+        builder.Services.AddSingleton<InferenceWorker>();
+        builder.Services.AddSingleton(sp => new LiveModelService(sp.GetRequiredService<InferenceWorker>()));
+        builder.Services.AddSingleton<ModelHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
+
+        // The feature store (features, runs, labels), held open for the app's lifetime.
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SaeExplorerOptions>>().Value;
+            return FeatureStore.Open(Path.Combine(options.ResolveDataDirectory(), "saex.db"));
+        });
+        builder.Services.AddSingleton<RunCatalog>();
+        builder.Services.AddSingleton<ExportService>();
+
+        // Requests from components go through the mediator; handlers are registered by its source generator.
+        builder.Services.AddMediator(options => options.ServiceLifetime = ServiceLifetime.Scoped);
+
+        // UI.
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddScoped<BrowserInterop>();
+        return builder;
+    }
+
+    public static WebApplication UseSaeExplorer(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseAntiforgery();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = new PhysicalFileProvider(AssetsDirectory()),
+            RequestPath = "/assets",
+        });
+        app.MapStaticAssets();
+        // For scripts and tests: is the model loaded? (No paths or fingerprints: the status line only.)
+        app.MapGet("/healthz", (ModelHost host) => Results.Json(new { state = host.Status.State.ToString().ToLowerInvariant(), message = host.Status.Message }));
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    /// <summary>The repository's top-level wwwroot-assets/, copied next to the app by the build.</summary>
+    private static string AssetsDirectory()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "wwwroot-assets");
+        if (!Directory.Exists(path))
+            throw new DirectoryNotFoundException($"{path} is missing: the build copies the repository's wwwroot-assets/ there; rebuild SaeExplorer.Web.");
+        return path;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using Microsoft.Playwright;
+
+namespace SaeExplorer.Web.Tests.Browser;
+
+[Collection(DashboardCollection.Name)]
+public sealed class LivePageTests(DashboardFixture dashboard)
+{
+    [Fact]
+    public async Task Typing_a_prompt_shows_its_tokens_and_active_features()
+    {
+        var page = await dashboard.NewPageAsync("/");
+        await Assertions.Expect(page.GetByTestId("demo-banner")).ToContainTextAsync("no meaning");
+        await page.GetByTestId("prompt-input").FillAsync("Explain how a hash map handles collisions.");
+
+        var rows = page.GetByTestId("feature-row");
+        await Assertions.Expect(rows.First).ToBeVisibleAsync();
+        Assert.Equal(25, await rows.CountAsync());
+        int active = int.Parse(await page.GetByTestId("active-count").InnerTextAsync(), CultureInfo.InvariantCulture);
+        Assert.InRange(active, 25, 4096);
+
+        // The strip shows every token of the rendered chat prompt, the user's words among them, and the top feature's
+        // heat on at least one of the user's tokens (pooling is "max over your message" by default).
+        var strip = page.GetByTestId("token-strip");
+        await Assertions.Expect(strip).ToContainTextAsync("collisions");
+        await Assertions.Expect(strip).ToContainTextAsync("<|start_header_id|>");
+        Assert.True(await strip.Locator(".saex-token-active:not(.saex-token-template)").CountAsync() >= 1);
+    }
+
+    [Fact]
+    public async Task Clicking_a_feature_moves_the_heat_to_it_and_its_link_opens_the_feature_page()
+    {
+        var page = await dashboard.NewPageAsync("/");
+        await page.GetByTestId("prompt-input").FillAsync("Write a haiku about gradient descent.");
+        var rows = page.GetByTestId("feature-row");
+        await Assertions.Expect(rows.First).ToBeVisibleAsync();
+
+        string third = (await rows.Nth(2).InnerTextAsync()).Trim();
+        await rows.Nth(2).ClickAsync();
+        await Assertions.Expect(page.GetByText($"Heat: feature {third} on each token")).ToBeVisibleAsync();
+        // The heat is that feature's value at each token: the largest equals the pooled value shown in the table.
+        var values = await page.GetByTestId("token-strip").Locator(".saex-token:not(.saex-token-template)")
+            .EvaluateAllAsync<string[]>("spans => spans.map(s => s.dataset.value)");
+        Assert.Contains(values, v => float.Parse(v, CultureInfo.InvariantCulture) > 0);
+
+        await page.GetByTestId("open-feature").Nth(2).ClickAsync();
+        await page.WaitForURLAsync($"**/feature/{third}", new() { WaitUntil = WaitUntilState.Commit });
+    }
+
+    [Fact]
+    public async Task An_empty_prompt_asks_for_one_and_raw_text_needs_no_template()
+    {
+        var page = await dashboard.NewPageAsync("/");
+        await Assertions.Expect(page.GetByTestId("live-empty")).ToBeVisibleAsync();
+
+        await page.GetByTestId("chat-format").ClickAsync();
+        await page.GetByText("none (raw text)").ClickAsync();
+        await page.GetByTestId("prompt-input").FillAsync("The quick brown fox");
+        var strip = page.GetByTestId("token-strip");
+        await Assertions.Expect(strip).ToContainTextAsync("fox");
+        await Assertions.Expect(strip).Not.ToContainTextAsync("<|start_header_id|>");
+
+        await page.GetByTestId("prompt-input").FillAsync("   ");
+        await Assertions.Expect(page.GetByTestId("live-empty")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Prompt_text_is_rendered_as_text_not_markup()
+    {
+        var page = await dashboard.NewPageAsync("/");
+        await page.GetByTestId("prompt-input").FillAsync("<b id=\"injected\">bold</b><script>window.pwned=1</script>");
+        await Assertions.Expect(page.GetByTestId("token-strip")).ToContainTextAsync("<b");
+        Assert.Equal(0, await page.Locator("#injected").CountAsync());
+        Assert.False(await page.EvaluateAsync<bool>("() => window.pwned === 1"));
+    }
+}
