@@ -55,6 +55,7 @@ public static class Extensions
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddScoped<BrowserInterop>();
+        builder.Services.AddScoped<RunSelection>();
         return builder;
     }
 
