@@ -41,9 +41,9 @@ public sealed class DashboardFixture : IAsyncLifetime
         });
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
-        await page.GotoAsync(path);
+        await page.GotoAsync(path, new PageGotoOptions { Timeout = 90_000 });
         // Pages are not prerendered, so the layout exists only once the Blazor circuit is up and the page is interactive.
-        await page.Locator(".mud-layout").WaitForAsync();
+        await page.Locator(".mud-layout").WaitForAsync(new LocatorWaitForOptions { Timeout = 90_000 });
         return page;
     }
 
