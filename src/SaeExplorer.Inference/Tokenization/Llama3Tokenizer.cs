@@ -108,11 +108,19 @@ public sealed class Llama3Tokenizer
 
     private static Llama3Tokenizer LoadEmbeddedCore()
     {
+        using var stream = OpenEmbeddedResource();
+        return FromStream(stream, $"embedded resource {EmbeddedResourceName}");
+    }
+
+    /// <summary>The embedded tokenizer.json, decompressed: the file a generated model directory ships (see <c>Demo.DemoModel</c>).</summary>
+    internal static Stream OpenEmbeddedJson() => new GZipStream(OpenEmbeddedResource(), CompressionMode.Decompress);
+
+    private static Stream OpenEmbeddedResource()
+    {
         var assembly = typeof(Llama3Tokenizer).Assembly;
-        using var stream = assembly.GetManifestResourceStream(EmbeddedResourceName)
+        return assembly.GetManifestResourceStream(EmbeddedResourceName)
             ?? throw new InvalidOperationException(
                 $"Embedded resource '{EmbeddedResourceName}' is missing from {assembly.GetName().Name}; the build should embed Tokenization/Data/llama3-tokenizer.json.gz.");
-        return FromStream(stream, $"embedded resource {EmbeddedResourceName}");
     }
 
     private static string ResolveTokenizerFile(string path)
