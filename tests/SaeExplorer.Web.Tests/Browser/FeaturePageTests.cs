@@ -75,7 +75,8 @@ public sealed class FeaturePageTests(DashboardFixture dashboard)
     {
         var page = await dashboard.NewPageAsync("/feature/3");
         await page.GetByTestId("label-input").WaitForAsync();
-        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload
+        // MudFileUpload replaces its <input type=file> after each pick (so the same file can be picked again): use the newest.
+        await page.GetByTestId("label-import").Last.SetInputFilesAsync(new FilePayload
         {
             Name = "labels.json",
             MimeType = "application/json",
@@ -83,7 +84,7 @@ public sealed class FeaturePageTests(DashboardFixture dashboard)
         });
         await Assertions.Expect(page.GetByTestId("import-error")).ToContainTextAsync("entry 2: index 3 is a duplicate of entry 1");
 
-        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload
+        await page.GetByTestId("label-import").Last.SetInputFilesAsync(new FilePayload
         {
             Name = "labels.json",
             MimeType = "application/json",
