@@ -46,6 +46,8 @@ public static class Extensions
             return FeatureStore.Open(Path.Combine(options.ResolveDataDirectory(), "saex.db"));
         });
         builder.Services.AddSingleton<RunCatalog>();
+        // Pooled and tokenized views of runs and analysis results, shared by every circuit's Compare and Feature pages.
+        builder.Services.AddSingleton<RunViewCache>();
         builder.Services.AddSingleton<ExportService>();
 
         // Requests from components go through the mediator; handlers are registered by its source generator.

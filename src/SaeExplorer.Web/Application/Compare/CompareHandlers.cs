@@ -1,0 +1,99 @@
+using Mediator;
+using SaeExplorer.Core.Analysis;
+using SaeExplorer.Inference.Live;
+using SaeExplorer.Inference.Pipeline;
+using SaeExplorer.Storage;
+using SaeExplorer.Web.Application.Runs;
+
+namespace SaeExplorer.Web.Application.Compare;
+
+public sealed class RunOutlineHandler(RunCatalog runs) : IRequestHandler<RunOutlineQuery, RunOutline>
+{
+    public async ValueTask<RunOutline> Handle(RunOutlineQuery request, CancellationToken cancellationToken)
+    {
+        var run = await runs.OpenAsync(request.RunId, cancellationToken);
+        var prompts = run.Result.Prompts.Select(p => new PromptEntry(p.Prompt.Id, p.Prompt.Condition, p.Prompt.Topic)).ToList();
+        var (a, b) = DefaultPair(prompts);
+        return new RunOutline(run.RunId, run.PromptSet.Name, run.ConditionOrder, prompts, run.Result.DSae, a, b);
+    }
+
+    /// <summary>The seed design's most telling pair (novice vs expert on one topic) when the run has it.</summary>
+    public static (string A, string B) DefaultPair(IReadOnlyList<PromptEntry> prompts)
+    {
+        if (prompts.Count == 0)
+            throw new ArgumentException("the run has no prompts.", nameof(prompts));
+        var first = prompts.FirstOrDefault(p => p.Condition == "novice") ?? prompts[0];
+        var partner = prompts.FirstOrDefault(p => p.Topic == first.Topic && p.Condition == "expert" && p.Id != first.Id)
+            ?? prompts.FirstOrDefault(p => p.Topic == first.Topic && p.Id != first.Id)
+            ?? prompts.FirstOrDefault(p => p.Id != first.Id)
+            ?? first;
+        return (first.Id, partner.Id);
+    }
+}
+
+public sealed class ConditionCountsHandler(RunCatalog runs, RunViewCache views) : IRequestHandler<ConditionCountsQuery, IReadOnlyList<ConditionActivity>>
+{
+    private sealed record Key(string RunId, Core.Features.PoolingMethod Pooling);
+
+    public async ValueTask<IReadOnlyList<ConditionActivity>> Handle(ConditionCountsQuery request, CancellationToken cancellationToken)
+    {
+        var run = await runs.OpenAsync(request.RunId, cancellationToken);
+        // Off the circuit's thread: the bootstrap is a few thousand resamples per condition.
+        return await Task.Run(() => views.Result(new Key(run.RunId, request.Pooling),
+            () => ConditionActivities.Compute(views.Pooled(run, request.Pooling), run.ConditionOrder)), cancellationToken);
+    }
+}
+
+public sealed class CompareConditionsHandler(RunCatalog runs, RunViewCache views, LiveModelService models, FeatureStore store)
+    : IRequestHandler<CompareConditionsQuery, ConditionComparison>
+{
+    /// <summary>How many exclusive latents per side the page lists (the counts are exact; the lists are for clicking).</summary>
+    public const int ExclusiveShown = 40;
+
+    private sealed record Key(string RunId, Core.Features.PoolingMethod Pooling, string A, string? B);
+
+    private sealed record Computed(ContrastResult Summary, ContrastStatisticsReport Statistics, IReadOnlyList<ExclusiveFeature> ExclusiveA, IReadOnlyList<ExclusiveFeature> ExclusiveB);
+
+    public async ValueTask<ConditionComparison> Handle(CompareConditionsQuery request, CancellationToken cancellationToken)
+    {
+        var run = await runs.OpenAsync(request.RunId, cancellationToken);
+        if (!run.ConditionOrder.Contains(request.A))
+            throw new ArgumentException($"run {run.RunId} has no condition '{request.A}'; it has {string.Join(", ", run.ConditionOrder)}.");
+        if (request.B is { } b && !run.ConditionOrder.Contains(b))
+            throw new ArgumentException($"run {run.RunId} has no condition '{b}'; it has {string.Join(", ", run.ConditionOrder)}.");
+        if (request.B == request.A)
+            throw new ArgumentException($"condition A and B are both '{request.A}'; pick two different ones, or \"rest\" for B.");
+        var contrast = new Contrast(request.A, request.B);
+        var computed = await Task.Run(() => views.Result(new Key(run.RunId, request.Pooling, request.A, request.B), () =>
+        {
+            var pooled = views.Pooled(run, request.Pooling);
+            var stats = ContrastStatistics.Compute(pooled, contrast);
+            return new Computed(FeatureDiff.Compare(pooled, contrast), stats, Exclusive(stats, SeparatedSide.A), Exclusive(stats, SeparatedSide.B));
+        }), cancellationToken);
+        var labels = models.Current is { } model
+            ? store.Labels(model.SaeFingerprint).Where(l => l.Value.Label.Length > 0).ToDictionary(l => l.Key, l => l.Value.Label)
+            : new Dictionary<int, string>();
+        return new ConditionComparison(computed.Summary, computed.Statistics, computed.ExclusiveA, computed.ExclusiveB, labels);
+    }
+
+    /// <summary>Latents active on one side only: in the most prompts of that side first, then by mean value.</summary>
+    public static IReadOnlyList<ExclusiveFeature> Exclusive(ContrastStatisticsReport report, SeparatedSide side) =>
+        report.Features
+            .Where(f => side == SeparatedSide.A ? f.ActiveA > 0 && f.ActiveB == 0 : f.ActiveB > 0 && f.ActiveA == 0)
+            .Select(f => side == SeparatedSide.A ? new ExclusiveFeature(f.Feature, f.ActiveA, f.MeanA) : new ExclusiveFeature(f.Feature, f.ActiveB, f.MeanB))
+            .OrderByDescending(f => f.Prompts).ThenByDescending(f => f.MeanActivation).ThenBy(f => f.Feature)
+            .Take(ExclusiveShown)
+            .ToList();
+}
+
+public sealed class PromptDiffHandler(RunCatalog runs, RunViewCache views) : IRequestHandler<PromptDiffQuery, PromptDiffResult>
+{
+    public async ValueTask<PromptDiffResult> Handle(PromptDiffQuery request, CancellationToken cancellationToken)
+    {
+        var run = await runs.OpenAsync(request.RunId, cancellationToken);
+        var decode = views.Decoder();
+        var a = RunViews.ForDiff(RunViews.Find(run.Result, request.IdA), decode);
+        var b = RunViews.ForDiff(RunViews.Find(run.Result, request.IdB), decode);
+        return PromptDiff.Compare(a, b);
+    }
+}

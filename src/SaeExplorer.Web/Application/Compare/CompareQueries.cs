@@ -1,0 +1,38 @@
+using Mediator;
+using SaeExplorer.Core.Analysis;
+using SaeExplorer.Core.Features;
+
+namespace SaeExplorer.Web.Application.Compare;
+
+/// <summary>What a page needs to offer choices for a run: its conditions, its prompts and the SAE's width.</summary>
+public sealed record RunOutlineQuery(string RunId) : IRequest<RunOutline>;
+
+public sealed record PromptEntry(string Id, string Condition, string Topic);
+
+/// <param name="DefaultDiffA">The prompt the diff starts with: the first topic's "novice" prompt if the run has one, else the first prompt.</param>
+/// <param name="DefaultDiffB">Its partner: the same topic's "expert" prompt, else the next prompt of the same topic, else the second prompt.</param>
+public sealed record RunOutline(string RunId, string ExperimentName, IReadOnlyList<string> Conditions, IReadOnlyList<PromptEntry> Prompts, int FeatureCount,
+    string DefaultDiffA, string DefaultDiffB);
+
+/// <summary>Per-condition active-feature counts (mean per prompt, bootstrap 95% CI) of a run pooled one way.</summary>
+public sealed record ConditionCountsQuery(string RunId, PoolingMethod Pooling) : IRequest<IReadOnlyList<ConditionActivity>>;
+
+/// <summary>Condition <paramref name="A"/> against <paramref name="B"/>, or against all other conditions when B is null.</summary>
+public sealed record CompareConditionsQuery(string RunId, PoolingMethod Pooling, string A, string? B) : IRequest<ConditionComparison>;
+
+/// <summary>A latent active on one side only, with how many of that side's prompts it fires in.</summary>
+public sealed record ExclusiveFeature(int Feature, int Prompts, double MeanActivation);
+
+/// <param name="Summary">Counts, unions and perfectly separating latents (<see cref="FeatureDiff.Compare"/>).</param>
+/// <param name="Statistics">Per-latent tests and effect sizes (<see cref="ContrastStatistics.Compute"/>).</param>
+/// <param name="ExclusiveToA">Latents active in some A prompt and no B prompt, most widespread first (at most <see cref="CompareConditionsHandler.ExclusiveShown"/>).</param>
+/// <param name="Labels">The user's labels of the loaded SAE, by latent.</param>
+public sealed record ConditionComparison(
+    ContrastResult Summary,
+    ContrastStatisticsReport Statistics,
+    IReadOnlyList<ExclusiveFeature> ExclusiveToA,
+    IReadOnlyList<ExclusiveFeature> ExclusiveToB,
+    IReadOnlyDictionary<int, string> Labels);
+
+/// <summary>Two prompts of a run aligned token by token, with the features each token gains or loses.</summary>
+public sealed record PromptDiffQuery(string RunId, string IdA, string IdB) : IRequest<PromptDiffResult>;

@@ -1,0 +1,218 @@
+using System.Globalization;
+using Mediator;
+using Microsoft.AspNetCore.Components;
+using Plotly.Blazor;
+using Plotly.Blazor.Traces;
+using PlotlyLayout = Plotly.Blazor.Layout;
+using Table = SaeExplorer.Reports.Tables.Table;
+using SaeExplorer.Core.Analysis;
+using SaeExplorer.Core.Features;
+using SaeExplorer.Reports.Figures;
+using SaeExplorer.Reports.Tables;
+using SaeExplorer.Web.Application.Compare;
+using SaeExplorer.Web.Infrastructure;
+
+namespace SaeExplorer.Web.Components.Pages.Compare;
+
+public sealed partial class Compare : IDisposable
+{
+    /// <summary>The differential table's columns: the export's column names with their on-screen titles.</summary>
+    public static readonly (string Column, string Title)[] DifferentialHeaders =
+    [
+        ("feature", "Feature"), ("label", "Label"), ("presence_rate_a", "Active A"), ("presence_rate_b", "Active B"),
+        ("mean_a", "Mean A"), ("mean_b", "Mean B"), ("log2_odds_ratio", "log₂ OR"), ("rank_biserial", "r (rank-biserial)"),
+        ("fisher_p", "Fisher p"), ("fisher_q", "Fisher q"), ("mann_whitney_q", "MW q"), ("presence_separation", "Separates"),
+    ];
+
+    [Inject] private IMediator Mediator { get; set; } = null!;
+
+    private readonly LatestOnly _outlineRequests = new();
+    private readonly LatestOnly _countRequests = new();
+    private readonly LatestOnly _compareRequests = new();
+    private readonly LatestOnly _diffRequests = new();
+    private readonly Config _chartConfig = new() { DisplayLogo = false, Responsive = true };
+
+    private RunOutline? _outline;
+    private string? _runId;
+    private string? _a;
+    private string _b = Contrast.RestName;
+    private PoolingMethod _pooling = PoolingMethod.User;
+    private IReadOnlyList<ConditionActivity>? _counts;
+    private IList<ITrace> _countsData = [];
+    private PlotlyLayout _countsLayout = new();
+    private int _countsRevision;
+    private ConditionComparison? _comparison;
+    private double _maxQ = 0.05;
+    private IReadOnlyList<DifferentialRow> _rows = [];
+    private string? _diffA;
+    private string? _diffB;
+    private PromptDiffResult? _diff;
+    private string? _error;
+    private int _inFlight;
+
+    private bool _busy => _inFlight > 0;
+
+    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private string DifferentialCaption =>
+        _comparison is { } c ? $"Features that differ between {c.Summary.Contrast.A} and {c.Summary.Contrast.BName} ({Live.Live.PoolingName(_pooling)} pooling)." : "";
+
+    private async Task OnRunChanged(string runId)
+    {
+        _runId = runId;
+        _outline = null;
+        _counts = null;
+        _comparison = null;
+        _diff = null;
+        var outline = await Send(_outlineRequests, ct => Mediator.Send(new RunOutlineQuery(runId), ct));
+        if (outline is null)
+            return;
+        _outline = outline;
+        _a = outline.Conditions.Contains(_a ?? "") ? _a : outline.Conditions[0];
+        if (_b != Contrast.RestName && (!outline.Conditions.Contains(_b) || _b == _a))
+            _b = Contrast.RestName;
+        _diffA = outline.DefaultDiffA;
+        _diffB = outline.DefaultDiffB;
+        await Task.WhenAll(LoadCountsAsync(), LoadComparisonAsync(), LoadDiffAsync());
+    }
+
+    private async Task OnAChanged(string value)
+    {
+        _a = value;
+        if (_b == value)
+            _b = Contrast.RestName;
+        await LoadComparisonAsync();
+    }
+
+    private Task OnBChanged(string value)
+    {
+        _b = value;
+        return LoadComparisonAsync();
+    }
+
+    private Task OnPoolingChanged(PoolingMethod value)
+    {
+        _pooling = value;
+        return Task.WhenAll(LoadCountsAsync(), LoadComparisonAsync());
+    }
+
+    private void OnMaxQChanged(double value)
+    {
+        _maxQ = Math.Clamp(value, 0, 1);
+        Filter();
+    }
+
+    private Task OnDiffAChanged(string value)
+    {
+        _diffA = value;
+        return LoadDiffAsync();
+    }
+
+    private Task OnDiffBChanged(string value)
+    {
+        _diffB = value;
+        return LoadDiffAsync();
+    }
+
+    private async Task LoadCountsAsync()
+    {
+        if (_runId is not { } runId)
+            return;
+        var counts = await Send(_countRequests, ct => Mediator.Send(new ConditionCountsQuery(runId, _pooling), ct));
+        if (counts is null)
+            return;
+        _counts = counts;
+        _countsData =
+        [
+            new Bar
+            {
+                X = counts.Select(c => (object)c.Condition).ToList(),
+                Y = counts.Select(c => (object)c.ActiveCount.Estimate).ToList(),
+                ErrorY = new Plotly.Blazor.Traces.BarLib.ErrorY
+                {
+                    Type = Plotly.Blazor.Traces.BarLib.ErrorYLib.TypeEnum.Data,
+                    Symmetric = false,
+                    Array = counts.Select(c => (object)(c.ActiveCount.Upper - c.ActiveCount.Estimate)).ToList(),
+                    ArrayMinus = counts.Select(c => (object)(c.ActiveCount.Estimate - c.ActiveCount.Lower)).ToList(),
+                    Visible = true,
+                },
+                Name = "mean active features",
+            },
+        ];
+        _countsLayout = new PlotlyLayout
+        {
+            Height = 320,
+            Margin = new Plotly.Blazor.LayoutLib.Margin { T = 10, B = 40, L = 60, R = 10 },
+            YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "Mean active features (±95% CI)" } }],
+        };
+        // A new key gives Plotly a fresh chart for the new numbers.
+        _countsRevision++;
+    }
+
+    private async Task LoadComparisonAsync()
+    {
+        if (_runId is not { } runId || _a is not { } a)
+            return;
+        string? b = _b == Contrast.RestName ? null : _b;
+        var comparison = await Send(_compareRequests, ct => Mediator.Send(new CompareConditionsQuery(runId, _pooling, a, b), ct));
+        if (comparison is null)
+            return;
+        _comparison = comparison;
+        Filter();
+    }
+
+    private async Task LoadDiffAsync()
+    {
+        if (_runId is not { } runId || _diffA is not { } a || _diffB is not { } b)
+            return;
+        var diff = await Send(_diffRequests, ct => Mediator.Send(new PromptDiffQuery(runId, a, b), ct));
+        if (diff is not null)
+            _diff = diff;
+    }
+
+    private void Filter() =>
+        _rows = _comparison is { } c ? DifferentialTable.Rows(c.Statistics, c.Labels, _maxQ) : [];
+
+    private Figure CountsFigure() =>
+        CompareFigures.ConditionCounts(_counts!, $"Active features per condition ({Live.Live.PoolingName(_pooling)})");
+
+    private Table CountsTable() => AnalysisTables.ConditionCounts(_counts!);
+
+    private Table DifferentialExport() => DifferentialTable.ToTable(_rows);
+
+    /// <summary>Sends one request of a kind, superseding the previous one; null when superseded or failed (the error is shown).</summary>
+    private async Task<T?> Send<T>(LatestOnly requests, Func<CancellationToken, ValueTask<T>> send) where T : class
+    {
+        var token = requests.Next();
+        _inFlight++;
+        try
+        {
+            var result = await send(token);
+            if (token.IsCancellationRequested)
+                return null;
+            _error = null;
+            return result;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            _error = e.Message;
+            return null;
+        }
+        finally
+        {
+            _inFlight--;
+        }
+    }
+
+    public void Dispose()
+    {
+        _outlineRequests.Dispose();
+        _countRequests.Dispose();
+        _compareRequests.Dispose();
+        _diffRequests.Dispose();
+    }
+}

@@ -1,0 +1,218 @@
+using System.Globalization;
+using Mediator;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.AspNetCore.Components.Web;
+using Plotly.Blazor;
+using Plotly.Blazor.Traces;
+using SaeExplorer.Core.Features;
+using SaeExplorer.Reports.Figures;
+using SaeExplorer.Web.Application.Compare;
+using SaeExplorer.Web.Application.Features;
+using SaeExplorer.Web.Infrastructure;
+using PlotlyLayout = Plotly.Blazor.Layout;
+using Table = SaeExplorer.Reports.Tables.Table;
+
+namespace SaeExplorer.Web.Components.Pages.Feature;
+
+public sealed partial class Feature : IDisposable
+{
+    [Inject] private IMediator Mediator { get; set; } = null!;
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
+
+    [Parameter] public int? Index { get; set; }
+
+    private readonly LatestOnly _detailRequests = new();
+    private readonly LatestOnly _promotedRequests = new();
+    private readonly LatestOnly _other = new();
+    private readonly Config _chartConfig = new() { DisplayLogo = false, Responsive = true };
+
+    private int? _shownIndex;
+    private int? _jumpTo;
+    private string? _runId;
+    private PoolingMethod _pooling = PoolingMethod.User;
+    private FeatureDetail? _detail;
+    private PromotedTokenLists? _promoted;
+    private string? _promotedError;
+    private IList<ITrace> _chartData = [];
+    private PlotlyLayout _chartLayout = new();
+    private int _chartRevision;
+    private string? _label;
+    private string? _notes;
+    private string? _saved;
+    private string? _error;
+    private string? _importError;
+    private string? _importResult;
+    private bool _busy;
+
+    private static string N(double? value) => value is { } v ? v.ToString("G3", CultureInfo.InvariantCulture) : "—";
+
+    protected override async Task OnParametersSetAsync()
+    {
+        if (Index == _shownIndex)
+            return;
+        _shownIndex = Index;
+        _jumpTo = Index;
+        _saved = null;
+        _detail = null;
+        _promoted = null;
+        _promotedError = null;
+        if (Index is null)
+            return;
+        await Task.WhenAll(LoadDetailAsync(resetLabel: true), LoadPromotedAsync());
+    }
+
+    private Task OnRunChanged(string runId)
+    {
+        _runId = runId;
+        return LoadDetailAsync(resetLabel: false);
+    }
+
+    private Task OnPoolingChanged(PoolingMethod value)
+    {
+        _pooling = value;
+        return LoadDetailAsync(resetLabel: false);
+    }
+
+    private void Jump()
+    {
+        if (_jumpTo is { } n)
+            Navigation.NavigateTo($"/feature/{n}");
+    }
+
+    private void OnJumpKey(KeyboardEventArgs e)
+    {
+        if (e.Key == "Enter")
+            Jump();
+    }
+
+    private async Task LoadDetailAsync(bool resetLabel)
+    {
+        if (Index is not { } index)
+            return;
+        var token = _detailRequests.Next();
+        _busy = true;
+        try
+        {
+            var detail = await Mediator.Send(new FeatureDetailQuery(index, _runId, _pooling), token);
+            if (token.IsCancellationRequested)
+                return;
+            _detail = detail;
+            _error = null;
+            // Typing in the editor survives a run or pooling change; a new feature starts from what is stored.
+            if (resetLabel || (_label is null && _notes is null))
+            {
+                _label = detail.Label?.Label;
+                _notes = detail.Label?.Notes;
+            }
+            if (detail.Run is { } run)
+            {
+                _chartData = run.Distribution.Conditions.Select(c => (ITrace)new Box
+                {
+                    Name = $"{c.Condition} ({c.ActiveFraction.ToString("P0", CultureInfo.InvariantCulture)} active)",
+                    Y = c.Values.Cast<object>().ToList(),
+                    TextArray = c.PromptIds.ToList(),
+                    BoxPoints = Plotly.Blazor.Traces.BoxLib.BoxPointsEnum.All,
+                    Jitter = 0.4m,
+                    PointPos = 0m,
+                }).ToList();
+                _chartLayout = new PlotlyLayout
+                {
+                    Height = 360,
+                    ShowLegend = false,
+                    Margin = new Plotly.Blazor.LayoutLib.Margin { T = 10, B = 60, L = 60, R = 10 },
+                    YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "Pooled activation (0 = inactive)" } }],
+                };
+                _chartRevision++;
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            _error = e.Message;
+        }
+        if (!token.IsCancellationRequested)
+            _busy = false;
+    }
+
+    private async Task LoadPromotedAsync()
+    {
+        if (Index is not { } index)
+            return;
+        var token = _promotedRequests.Next();
+        try
+        {
+            var promoted = await Mediator.Send(new PromotedTokensQuery(index), token);
+            if (!token.IsCancellationRequested)
+                _promoted = promoted;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            _promotedError = e.Message;
+        }
+    }
+
+    private async Task SaveLabelAsync()
+    {
+        if (Index is not { } index)
+            return;
+        try
+        {
+            var stored = await Mediator.Send(new SaveLabelCommand(index, _label ?? "", _notes ?? ""), _other.Next());
+            _label = stored?.Label;
+            _notes = stored?.Notes;
+            _saved = stored is null ? "Label removed." : $"Saved at {stored.UpdatedAt.ToLocalTime():HH:mm:ss}.";
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            _saved = null;
+            _error = e.Message;
+        }
+    }
+
+    private async Task ImportAsync(IBrowserFile? file)
+    {
+        _importError = null;
+        _importResult = null;
+        if (file is null)
+            return;
+        if (file.Size > LabelImport.MaxBytes)
+        {
+            _importError = $"{file.Name} is {file.Size:N0} bytes; the limit is {LabelImport.MaxBytes:N0}.";
+            return;
+        }
+        try
+        {
+            string json;
+            await using (var stream = file.OpenReadStream(LabelImport.MaxBytes))
+            using (var reader = new StreamReader(stream))
+                json = await reader.ReadToEndAsync();
+            int count = await Mediator.Send(new ImportLabelsCommand(json), _other.Next());
+            _importResult = $"Imported {count} label{(count == 1 ? "" : "s")} from {file.Name}.";
+            // The feature on screen may be one of them.
+            await LoadDetailAsync(resetLabel: true);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+        {
+            _importError = $"{file.Name}: {e.Message}";
+        }
+    }
+
+    private Figure ActivationFigure() =>
+        CompareFigures.FeatureActivation(_detail!.Run!.Distribution, $"Feature {_detail.Feature} ({Live.Live.PoolingName(_detail.Run.Pooling)})");
+
+    private Table DistributionTable() => FeatureTables.Distribution(_detail!.Run!.Distribution);
+
+    public void Dispose()
+    {
+        _detailRequests.Dispose();
+        _promotedRequests.Dispose();
+        _other.Dispose();
+    }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace SaeExplorer.Web.Tests.Browser;
+
+/// <summary>The Compare page on a run of the built-in prompt set (six conditions × 50 topics) made through the Experiments page.</summary>
+[Collection(DashboardCollection.Name)]
+public sealed partial class ComparePageTests(DashboardFixture dashboard)
+{
+    [GeneratedRegex(@"^/feature/(\d+)$")]
+    private static partial Regex FeatureHref();
+
+    private async Task<IPage> OpenAsync()
+    {
+        await dashboard.EnsureBuiltInRunAsync();
+        var page = await dashboard.NewPageAsync("/compare");
+        await Assertions.Expect(page.GetByTestId("differential-link").First).ToBeVisibleAsync();
+        return page;
+    }
+
+    [Fact]
+    public async Task Compare_shows_six_conditions_counts_and_a_differential_table_linking_to_features()
+    {
+        var page = await OpenAsync();
+
+        var rows = page.GetByTestId("condition-count-row");
+        await Assertions.Expect(rows).ToHaveCountAsync(6);
+        var names = await rows.Locator("td:first-child").AllInnerTextsAsync();
+        Assert.Equal(["standard", "padding", "spaces", "novice", "expert", "guru"], names.Select(n => n.Trim()));
+        foreach (var mean in await page.GetByTestId("condition-count-mean").AllInnerTextsAsync())
+            Assert.InRange(double.Parse(mean, CultureInfo.InvariantCulture), 1, 4096);
+        // Plotly drew the bar chart: six bars.
+        var chart = page.GetByTestId("condition-counts");
+        await Assertions.Expect(chart.Locator("svg.main-svg").First).ToBeVisibleAsync();
+        await Assertions.Expect(chart.Locator("g.point")).ToHaveCountAsync(6);
+
+        var links = page.GetByTestId("differential-link");
+        Assert.True(await links.CountAsync() >= 3);
+        for (int i = 0; i < 3; i++)
+        {
+            var href = await links.Nth(i).GetAttributeAsync("href");
+            var match = FeatureHref().Match(href ?? "");
+            Assert.True(match.Success, $"row {i} links to '{href}'");
+            Assert.Equal(match.Groups[1].Value, (await links.Nth(i).InnerTextAsync()).Trim());
+        }
+        // The default contrast is the first condition against the rest: the table is sorted by Fisher q.
+        await Assertions.Expect(page.GetByTestId("contrast-summary")).ToContainTextAsync("standard (50 prompts) vs rest (250 prompts)");
+    }
+
+    [Fact]
+    public async Task Exported_CSV_has_the_tables_columns_and_its_first_row()
+    {
+        var page = await OpenAsync();
+        var table = page.GetByTestId("differential-table");
+        var columns = await table.Locator("th[data-column]").EvaluateAllAsync<string[]>("ths => ths.map(t => t.dataset.column)");
+        var firstRow = (await table.Locator("tbody tr").First.Locator("td").AllInnerTextsAsync()).Select(c => c.Trim()).ToList();
+
+        await page.GetByTestId("export-differential").ClickAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-differential-csv").ClickAsync());
+        string path = await download.PathAsync();
+        var lines = (await File.ReadAllTextAsync(path)).Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+
+        Assert.Equal("differential.csv", download.SuggestedFilename);
+        Assert.Equal(string.Join(',', columns), lines[0]);
+        Assert.Equal(12, columns.Length);
+        var cells = ParseCsvLine(lines[1]);
+        Assert.Equal(columns.Length, cells.Count);
+        Assert.Equal(firstRow[0], cells[0]);
+        Assert.Equal(firstRow[1], cells[1]);
+        // Rates show as whole percentages, the rest rounded to 2–3 significant digits; the file keeps full precision.
+        for (int c = 2; c <= 3; c++)
+            Assert.InRange(Number(firstRow[c].TrimEnd('%').Trim()) - 100 * Number(cells[c]), -0.51, 0.51);
+        for (int c = 4; c <= 10; c++)
+        {
+            double shown = Number(firstRow[c]), exact = Number(cells[c]);
+            Assert.True(Math.Abs(shown - exact) <= Math.Max(0.0051, 0.006 * Math.Abs(exact)), $"column {columns[c]}: shown {shown}, file {exact}");
+        }
+        Assert.Equal(firstRow[11], cells[11]);
+    }
+
+    private static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    private static List<string> ParseCsvLine(string line)
+    {
+        var cells = new List<string>();
+        var cell = new System.Text.StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char ch = line[i];
+            if (quoted)
+            {
+                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"')
+                {
+                    cell.Append('"');
+                    i++;
+                }
+                else if (ch == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    cell.Append(ch);
+                }
+            }
+            else if (ch == '"')
+            {
+                quoted = true;
+            }
+            else if (ch == ',')
+            {
+                cells.Add(cell.ToString());
+                cell.Clear();
+            }
+            else
+            {
+                cell.Append(ch);
+            }
+        }
+        cells.Add(cell.ToString());
+        return cells;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using Microsoft.Playwright;
+
+namespace SaeExplorer.Web.Tests.Browser;
+
+[Collection(DashboardCollection.Name)]
+public sealed class FeaturePageTests(DashboardFixture dashboard)
+{
+    /// <summary>The first feature of the Compare page's differential table (the most significant one).</summary>
+    private async Task<int> TopDifferentialFeatureAsync()
+    {
+        await dashboard.EnsureBuiltInRunAsync();
+        var page = await dashboard.NewPageAsync("/compare");
+        var link = page.GetByTestId("differential-link").First;
+        await Assertions.Expect(link).ToBeVisibleAsync();
+        int feature = int.Parse((await link.InnerTextAsync()).Trim(), CultureInfo.InvariantCulture);
+        await page.Context.CloseAsync();
+        return feature;
+    }
+
+    [Fact]
+    public async Task A_feature_from_the_table_shows_its_distribution_contexts_and_promoted_tokens()
+    {
+        int feature = await TopDifferentialFeatureAsync();
+        var page = await dashboard.NewPageAsync($"/feature/{feature}");
+
+        var distribution = page.GetByTestId("feature-distribution");
+        await Assertions.Expect(distribution.Locator("svg.main-svg").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("distribution-row")).ToHaveCountAsync(6);
+        // It is the most significant feature of a contrast, so it fires somewhere: contexts with the token marked.
+        var contexts = page.GetByTestId("context-row");
+        await Assertions.Expect(contexts.First).ToBeVisibleAsync();
+        Assert.True(await contexts.Locator("td.saex-context mark").CountAsync() >= 1);
+        Assert.False(string.IsNullOrEmpty(await contexts.First.Locator("mark").InnerTextAsync()));
+        await Assertions.Expect(page.GetByTestId("promoted-token")).ToHaveCountAsync(12);
+        await Assertions.Expect(page.GetByTestId("suppressed-token")).ToHaveCountAsync(12);
+    }
+
+    [Fact]
+    public async Task A_saved_label_survives_a_reload_and_shows_on_the_Live_page()
+    {
+        const string prompt = "Explain photosynthesis to a novice.";
+        var live = await dashboard.NewPageAsync("/");
+        await live.GetByTestId("prompt-input").FillAsync(prompt);
+        await Assertions.Expect(live.GetByTestId("feature-row").First).ToBeVisibleAsync();
+        int feature = int.Parse((await live.GetByTestId("feature-row").First.InnerTextAsync()).Trim(), CultureInfo.InvariantCulture);
+        string label = $"test label {Guid.NewGuid():N}"[..24];
+
+        var page = await dashboard.NewPageAsync($"/feature/{feature}");
+        await page.GetByTestId("label-input").FillAsync(label);
+        await page.GetByTestId("notes-input").FillAsync("written by the browser test");
+        await page.GetByTestId("label-save").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("label-saved")).ToContainTextAsync("Saved");
+
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("label-input")).ToHaveValueAsync(label);
+        await Assertions.Expect(page.GetByTestId("notes-input")).ToHaveValueAsync("written by the browser test");
+
+        var again = await dashboard.NewPageAsync("/");
+        await again.GetByTestId("prompt-input").FillAsync(prompt);
+        var row = again.GetByTestId("feature-table").Locator("tr", new() { Has = again.GetByTestId("feature-row").GetByText(feature.ToString(CultureInfo.InvariantCulture), new() { Exact = true }) });
+        await Assertions.Expect(row).ToContainTextAsync(label);
+    }
+
+    [Fact]
+    public async Task An_index_outside_the_SAE_is_a_message()
+    {
+        var page = await dashboard.NewPageAsync("/feature/4096");
+        await Assertions.Expect(page.GetByTestId("feature-problem")).ToContainTextAsync("numbered 0 to 4095");
+    }
+
+    [Fact]
+    public async Task A_bad_label_file_is_refused_with_the_reason()
+    {
+        var page = await dashboard.NewPageAsync("/feature/3");
+        await page.GetByTestId("label-input").WaitForAsync();
+        // MudFileUpload replaces its <input type=file> after each pick (so the same file can be picked again): use the newest.
+        await page.GetByTestId("label-import").Last.SetInputFilesAsync(new FilePayload
+        {
+            Name = "labels.json",
+            MimeType = "application/json",
+            Buffer = """[{"index": 3, "label": "ok"}, {"index": 3, "label": "again"}]"""u8.ToArray(),
+        });
+        await Assertions.Expect(page.GetByTestId("import-error")).ToContainTextAsync("entry 2: index 3 is a duplicate of entry 1");
+
+        await page.GetByTestId("label-import").Last.SetInputFilesAsync(new FilePayload
+        {
+            Name = "labels.json",
+            MimeType = "application/json",
+            Buffer = """[{"index": 3, "label": "imported label"}]"""u8.ToArray(),
+        });
+        await Assertions.Expect(page.GetByTestId("import-result")).ToContainTextAsync("Imported 1 label");
+        await Assertions.Expect(page.GetByTestId("label-input")).ToHaveValueAsync("imported label");
+    }
+
+    [Fact]
+    public async Task The_PNG_export_is_a_300_dpi_PNG()
+    {
+        int feature = await TopDifferentialFeatureAsync();
+        var page = await dashboard.NewPageAsync($"/feature/{feature}");
+        await Assertions.Expect(page.GetByTestId("feature-distribution").Locator("svg.main-svg").First).ToBeVisibleAsync();
+
+        await page.GetByTestId($"export-feature-{feature}").ClickAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId($"export-feature-{feature}-png").ClickAsync());
+        var bytes = await File.ReadAllBytesAsync(await download.PathAsync());
+
+        Assert.Equal($"feature-{feature}.png", download.SuggestedFilename);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8]);
+        var (x, y, unit) = PhysicalPixels(bytes);
+        // 300 dpi = 300 / 0.0254 ≈ 11811 pixels per metre.
+        Assert.Equal(1, unit);
+        Assert.InRange(x, 11810u, 11812u);
+        Assert.InRange(y, 11810u, 11812u);
+        Assert.True(bytes.Length > 10_000, $"a {bytes.Length}-byte PNG is too small for a plotted figure");
+    }
+
+    /// <summary>The pHYs chunk: pixels per unit in x and y, and the unit (1 = metre).</summary>
+    private static (uint X, uint Y, byte Unit) PhysicalPixels(byte[] png)
+    {
+        int offset = 8;
+        while (offset + 8 <= png.Length)
+        {
+            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(offset));
+            string type = System.Text.Encoding.ASCII.GetString(png, offset + 4, 4);
+            if (type == "pHYs")
+                return (BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(offset + 8)), BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(offset + 12)), png[offset + 16]);
+            offset += 12 + length;
+        }
+        throw new Xunit.Sdk.XunitException("the PNG has no pHYs chunk");
+    }
+}

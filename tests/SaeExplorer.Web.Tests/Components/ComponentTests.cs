@@ -1,0 +1,67 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+using SaeExplorer.Core.Analysis;
+using SaeExplorer.Web.Components.Pages.Compare;
+using SaeExplorer.Web.Components.Pages.Feature;
+
+namespace SaeExplorer.Web.Tests.Components;
+
+public sealed class ComponentTests : BunitContext
+{
+    public ComponentTests()
+    {
+        Services.AddMudServices();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    [Fact]
+    public void A_context_shows_its_token_in_a_mark_and_prompt_markup_as_text()
+    {
+        var context = new TokenContext("novice/html", "novice", 4, 1.25f, "<b id=\"x\">bold</b> ", "<script>", " & more", "unused");
+
+        var list = Render<ContextList>(p => p.Add(c => c.Contexts, [context]));
+
+        var cell = list.Find("td.saex-context");
+        Assert.Equal("<b id=\"x\">bold</b> <script> & more", cell.TextContent);
+        Assert.Equal("<script>", cell.QuerySelector("mark")!.TextContent);
+        Assert.Empty(list.FindAll("#x"));
+        Assert.Empty(list.FindAll("script"));
+        Assert.Contains("1.25", list.Find("tr[data-testid=context-row]").TextContent);
+    }
+
+    [Fact]
+    public void An_aligned_diff_row_lists_gained_and_lost_features_strongest_first_with_links()
+    {
+        var entry = new TokenDiffEntry(TokenDiffKind.Aligned, 3, 4, " novice", "user",
+            [new FeatureValue(10, 0.5f), new FeatureValue(11, 2f)], [new FeatureValue(20, 1f)], [new FeatureChange(30, 1f, 3f)]);
+
+        var row = Render<TokenDiffRow>(p => p.Add(r => r.Entry, entry).Add(r => r.Labels, new Dictionary<int, string> { [11] = "audience" }));
+
+        var gained = row.FindAll("[data-testid=diff-gained] a");
+        Assert.Equal(["+11", "+10"], gained.Select(a => a.TextContent.Trim()));
+        Assert.Equal("/feature/11", gained[0].GetAttribute("href"));
+        Assert.Contains("audience", gained[0].GetAttribute("title"));
+        Assert.Equal("−20", row.Find("[data-testid=diff-lost] a").TextContent.Trim());
+        Assert.Equal("1 changed", row.Find("[data-testid=diff-changed]").TextContent.Trim());
+        Assert.Equal("aligned", row.Find("tr").GetAttribute("data-kind"));
+        Assert.Equal("user", row.Find(".saex-diff-segment").TextContent);
+        Assert.Equal([" novice", " novice"], row.FindAll(".saex-diff-token").Select(t => t.TextContent));
+    }
+
+    [Fact]
+    public void A_deleted_template_row_shows_the_token_on_A_only_greyed_and_counts_what_is_cut()
+    {
+        var lost = Enumerable.Range(0, TokenDiffRow.Shown + 3).Select(i => new FeatureValue(i, i)).ToList();
+        var entry = new TokenDiffEntry(TokenDiffKind.Deleted, 2, null, "\n\n", "template", [], lost, []);
+
+        var row = Render<TokenDiffRow>(p => p.Add(r => r.Entry, entry));
+
+        var tr = row.Find("tr");
+        Assert.Contains("saex-token-template", tr.ClassName);
+        Assert.Equal(["↵↵", ""], row.FindAll(".saex-diff-token").Select(t => t.TextContent));
+        Assert.Equal(TokenDiffRow.Shown, row.FindAll("[data-testid=diff-lost] a").Count);
+        Assert.Contains("… 3 more", row.Find("[data-testid=diff-lost]").TextContent);
+        Assert.Equal($"−{TokenDiffRow.Shown + 2}", row.FindAll("[data-testid=diff-lost] a")[0].TextContent.Trim());
+    }
+}
