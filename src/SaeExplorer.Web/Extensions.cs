@@ -6,6 +6,7 @@ using SaeExplorer.Storage;
 using SaeExplorer.Web.Application.Exports;
 using SaeExplorer.Web.Application.Models;
 using SaeExplorer.Web.Application.Runs;
+using SaeExplorer.Web.Application.Umap;
 using SaeExplorer.Web.Components;
 using SaeExplorer.Web.Infrastructure;
 
@@ -46,6 +47,9 @@ public static class Extensions
             return FeatureStore.Open(Path.Combine(options.ResolveDataDirectory(), "saex.db"));
         });
         builder.Services.AddSingleton<RunCatalog>();
+        builder.Services.AddSingleton<IRunDataSource>(sp => sp.GetRequiredService<RunCatalog>());
+        // UMAP maps per (run, pooling), kept for the app's lifetime so revisiting the page is instant.
+        builder.Services.AddSingleton<UmapCache>();
         builder.Services.AddSingleton<ExportService>();
 
         // Requests from components go through the mediator; handlers are registered by its source generator.
