@@ -15,11 +15,18 @@ public sealed class UmapCache
     public Task<UmapView> GetOrCompute(string runId, PoolingMethod pooling, Func<Task<UmapView>> compute)
     {
         var key = (runId, pooling);
-        var entry = _views.GetOrAdd(key, _ => new Lazy<Task<UmapView>>(compute));
-        var task = entry.Value;
-        // A failure (the run's model was unloaded, say) is not remembered: the next visit tries again.
-        _ = task.ContinueWith(_ => _views.TryRemove(KeyValuePair.Create(key, entry)),
+        Lazy<Task<UmapView>>? created = null;
+        var entry = _views.GetOrAdd(key, _ => created = new Lazy<Task<UmapView>>(compute));
+        // A failure (the run's model was unloaded, say) is not remembered: the next visit tries again. An earlier
+        // visit's failure may not have been removed yet by the continuation below, so it is dropped on the spot.
+        if (!ReferenceEquals(entry, created) && (entry.Value.IsFaulted || entry.Value.IsCanceled))
+        {
+            _views.TryRemove(KeyValuePair.Create(key, entry));
+            entry = _views.GetOrAdd(key, _ => new Lazy<Task<UmapView>>(compute));
+        }
+        var current = entry;
+        _ = current.Value.ContinueWith(_ => _views.TryRemove(KeyValuePair.Create(key, current)),
             CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
-        return task;
+        return current.Value;
     }
 }
