@@ -15,7 +15,7 @@ public sealed class UmapPageTests(DashboardFixture dashboard)
         var page = await dashboard.NewPageAsync("/experiments");
         var row = page.Locator("tr").Filter(new() { Has = page.Locator("[data-testid=run-id]", new() { HasTextRegex = new($"^{Regex.Escape(dashboard.BuiltInRunId!)}$") }) });
         await row.GetByTestId("open-umap").ClickAsync();
-        await page.WaitForURLAsync("**/umap");
+        await page.WaitForURLAsync("**/umap", new() { WaitUntil = WaitUntilState.Commit });
         await Assertions.Expect(page.GetByTestId("umap-metrics")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         return page;
     }
@@ -34,7 +34,7 @@ public sealed class UmapPageTests(DashboardFixture dashboard)
             await Assertions.Expect(plot.Locator(".scatterlayer .trace .points path")).ToHaveCountAsync(300);
         }
         Assert.Equal(2, await page.Locator(".js-plotly-plot").CountAsync());
-        var legend = await page.GetByTestId("umap-plot-activations").Locator(".legend .traces").AllInnerTextsAsync();
+        var legend = await page.GetByTestId("umap-plot-activations").Locator(".legend .traces").AllTextContentsAsync();
         Assert.Equal(["standard", "padding", "spaces", "novice", "expert", "guru"], legend.Select(t => t.Trim()));
 
         var values = await page.GetByTestId("umap-metric").AllInnerTextsAsync();
@@ -48,6 +48,8 @@ public sealed class UmapPageTests(DashboardFixture dashboard)
     public async Task Clicking_a_point_opens_its_prompt_on_the_live_page()
     {
         var page = await OpenBuiltInUmapAsync();
+        // Clicks reach the server only once the chart has subscribed to them, which a busy machine may do after drawing it.
+        await page.Locator("[data-testid=umap-plot-activations][data-click-ready=true]").WaitForAsync();
         var point = page.GetByTestId("umap-plot-activations").Locator(".scatterlayer .trace .points path").First;
         await point.WaitForAsync();
         var box = (await point.BoundingBoxAsync())!;
@@ -56,10 +58,10 @@ public sealed class UmapPageTests(DashboardFixture dashboard)
         await page.Mouse.MoveAsync(x, y);
         var hover = page.Locator(".hoverlayer .hovertext");
         await Assertions.Expect(hover).ToBeVisibleAsync();
-        string hoverText = await hover.InnerTextAsync();
+        string hoverText = await hover.TextContentAsync() ?? "";
         await page.Mouse.ClickAsync(x, y);
 
-        await page.WaitForURLAsync(new Regex(@"/\?prompt="));
+        await page.WaitForURLAsync(new Regex(@"/\?prompt="), new() { WaitUntil = WaitUntilState.Commit });
         var prompt = Uri.UnescapeDataString(new Uri(page.Url).Query["?prompt=".Length..]);
         var userTexts = PromptSets.Expand(PromptSets.BuiltIn()).Select(p => p.Messages[^1].Content).ToHashSet();
         Assert.Contains(prompt, userTexts);

@@ -148,6 +148,9 @@ public sealed partial class Experiments : IDisposable
 
     private static double Percent(RunSnapshot r) => r.Total == 0 ? 0 : 100.0 * r.Done / r.Total;
 
+    private static string ProgressText(RunSnapshot r) =>
+        r.Total == 0 ? $"{r.Stage}: nothing to compute, every prompt is cached" : $"{r.Stage}: {r.Done} / {r.Total} prompts";
+
     private static string StatusText(RunSnapshot r) => r.Stage == "interrupted" ? "interrupted" : r.Status.ToString().ToLowerInvariant();
 
     private static string Duration(RunSnapshot r) =>

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 using Plotly.Blazor;
@@ -29,24 +29,26 @@ public sealed partial class UmapScatter
     private PlotlyChart? _chart;
     private IList<ITrace> _data = [];
     private PlotlyLayout _layout = new();
-    private readonly Config _config = new() { Responsive = true, DisplayLogo = false };
+    private readonly Config _config = new() { Responsive = true, DisplayLogo = false, DisplayModeBar = Plotly.Blazor.ConfigLib.DisplayModeBarEnum.False };
     // For each trace (condition), the row of each of its points in the view: Plotly reports clicks as (trace, point).
     private List<List<int>> _rows = [];
     private bool _subscribed;
+    private bool _clickReady;
 
     protected override void OnParametersSet()
     {
         _rows = View.Conditions.Select(c => Enumerable.Range(0, View.Points.Count).Where(i => View.Points[i].Condition == c).ToList()).ToList();
         _data = View.Conditions.Select((c, t) => (ITrace)Trace(c, _rows[t])).ToList();
+        // No title, axis titles or mode bar: the card says which map it is, UMAP axes carry no meaning, and the card's
+        // menu exports the publication figure.
         _layout = new PlotlyLayout
         {
-            Title = new Title { Text = UmapView.Title(Map) + $" ({Map.Metric.ToString().ToLowerInvariant()})" },
             ShowLegend = true,
             Legend = [new Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H }],
             HoverMode = HoverModeEnum.Closest,
-            XAxis = [new XAxis { ShowTickLabels = false, ZeroLine = false, Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = "UMAP 1" } }],
-            YAxis = [new YAxis { ShowTickLabels = false, ZeroLine = false, Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "UMAP 2" } }],
-            Margin = new Margin { L = 30, R = 10, T = 40, B = 30 },
+            XAxis = [new XAxis { ShowTickLabels = false, ZeroLine = false }],
+            YAxis = [new YAxis { ShowTickLabels = false, ZeroLine = false }],
+            Margin = new Margin { L = 10, R = 10, T = 10, B = 10 },
         };
     }
 
@@ -92,6 +94,8 @@ public sealed partial class UmapScatter
         try
         {
             await _chart.SubscribeClickEvent();
+            _clickReady = true;
+            await InvokeAsync(StateHasChanged);
         }
         catch (JSDisconnectedException)
         {
@@ -104,10 +108,19 @@ public sealed partial class UmapScatter
         var point = points.FirstOrDefault();
         if (point is null)
             return;
-        int trace = Convert.ToInt32(point.CurveNumber, CultureInfo.InvariantCulture);
-        int index = Convert.ToInt32(point.PointNumber, CultureInfo.InvariantCulture);
-        if (trace < 0 || trace >= _rows.Count || index < 0 || index >= _rows[trace].Count)
+        if (Index(point.CurveNumber) is not { } trace || Index(point.PointNumber) is not { } index
+            || trace < 0 || trace >= _rows.Count || index < 0 || index >= _rows[trace].Count)
             return;
         _ = InvokeAsync(() => PointClicked.InvokeAsync(View.Points[_rows[trace][index]]));
     }
+
+    // The event's numbers arrive as untyped JSON from Plotly's JavaScript.
+    private static int? Index(object? value) => value switch
+    {
+        int i => i,
+        long l => (int)l,
+        double d => (int)d,
+        JsonElement { ValueKind: JsonValueKind.Number } e => e.GetInt32(),
+        _ => null,
+    };
 }
