@@ -6,6 +6,7 @@ using SaeExplorer.Storage;
 using SaeExplorer.Web.Application.Exports;
 using SaeExplorer.Web.Application.Models;
 using SaeExplorer.Web.Application.Runs;
+using SaeExplorer.Web.Application.Umap;
 using SaeExplorer.Web.Components;
 using SaeExplorer.Web.Infrastructure;
 
@@ -48,6 +49,9 @@ public static class Extensions
         builder.Services.AddSingleton<RunCatalog>();
         // Pooled and tokenized views of runs and analysis results, shared by every circuit's Compare and Feature pages.
         builder.Services.AddSingleton<RunViewCache>();
+        builder.Services.AddSingleton<IRunDataSource>(sp => sp.GetRequiredService<RunCatalog>());
+        // UMAP maps per (run, pooling), kept for the app's lifetime so revisiting the page is instant.
+        builder.Services.AddSingleton<UmapCache>();
         builder.Services.AddSingleton<ExportService>();
 
         // Requests from components go through the mediator; handlers are registered by its source generator.

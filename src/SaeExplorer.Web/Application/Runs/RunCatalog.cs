@@ -49,13 +49,14 @@ public sealed class RunData(string runId, PromptSet promptSet, ExperimentResult 
 /// history of the store. A run's features live in the store, so reopening an old run with the same model re-pools them
 /// from the cache without touching the model.
 /// </summary>
-public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILogger<RunCatalog> logger)
+public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILogger<RunCatalog> logger) : IRunDataSource
 {
     public const int DefaultBatchSize = 8;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, RunData> _results = [];
     private readonly Dictionary<string, RunSnapshot> _active = [];
+    private readonly Dictionary<string, CancellationTokenSource> _cancellations = [];
     private readonly SemaphoreSlim _opening = new(1, 1);
 
     /// <summary>Raised on any thread whenever a run starts, progresses or ends.</summary>
@@ -102,10 +103,49 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
     /// <summary>
     /// Starts a run of <paramref name="promptSetName"/> on the loaded model and returns at once with its id; the run
     /// goes on in the background (on the model worker) and reports through <see cref="Changed"/>. Cancelling
-    /// <paramref name="cancellation"/> stops it between batches; what was stored stays stored.
+    /// <paramref name="cancellation"/>, or calling <see cref="Cancel"/> with the run's id, stops it between batches; what
+    /// was stored stays stored.
     /// </summary>
     public async Task<string> StartAsync(string promptSetName, PoolingMethod pooling, string chatFormat, CancellationToken cancellation)
     {
+        // The run belongs to the app, not to the page that started it: this source outlives the page and lets any page
+        // (or none) cancel it by id.
+        var owned = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        try
+        {
+            return await StartAsync(promptSetName, pooling, chatFormat, owned);
+        }
+        catch
+        {
+            owned.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Asks a running run to stop after its current batch; false when no such run is running here.</summary>
+    public bool Cancel(string runId)
+    {
+        CancellationTokenSource? source;
+        lock (_gate)
+            _cancellations.TryGetValue(runId, out source);
+        if (source is null)
+            return false;
+        // Outside the lock: cancelling runs the token's callbacks on this thread.
+        try
+        {
+            source.Cancel();
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run ended between the look-up and the cancel.
+            return false;
+        }
+    }
+
+    private async Task<string> StartAsync(string promptSetName, PoolingMethod pooling, string chatFormat, CancellationTokenSource owned)
+    {
+        var cancellation = owned.Token;
         var model = models.Current ?? throw new InvalidOperationException("no model is loaded yet; wait for it (see the banner) or choose one in Settings.");
         var set = PromptSet(promptSetName);
         store.CreateOrGetExperiment(set.Name, Core.Experiments.PromptSets.ToJson(set));
@@ -123,10 +163,21 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
         var task = models.RunExperimentAsync(request, store, progress, (modelFp, saeFp, total, cached) =>
         {
             record = store.CreateRun(new RunSpec(set.Name, modelFp, saeFp, spec.Layer, chatFormat, pooling, total));
+            lock (_gate)
+                _cancellations[record.RunId] = owned;
             Publish(Snapshot(record, model) with { Stage = "capture", Done = 0, Total = total - cached }, active: true);
             started.TrySetResult(record.RunId);
         }, cancellation);
-        _ = task.ContinueWith(t => Finish(t, record, set, model, started), TaskScheduler.Default);
+        _ = task.ContinueWith(t =>
+        {
+            Finish(t, record, set, model, started);
+            lock (_gate)
+            {
+                if (record is not null)
+                    _cancellations.Remove(record.RunId);
+                owned.Dispose();
+            }
+        }, TaskScheduler.Default);
         return await started.Task;
     }
 

@@ -1,0 +1,81 @@
+using System.Globalization;
+using Mediator;
+using Microsoft.AspNetCore.Components;
+using SaeExplorer.Core.Features;
+using SaeExplorer.Storage;
+using SaeExplorer.Web.Application.Umap;
+
+namespace SaeExplorer.Web.Components.Pages.Umap;
+
+public sealed partial class Umap : IDisposable
+{
+    [Inject] private IMediator Mediator { get; set; } = null!;
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
+
+    private string? _runId;
+    private PoolingMethod _pooling = PoolingMethod.User;
+    private UmapView? _view;
+    private string? _error;
+    private bool _busy;
+    private CancellationTokenSource? _pending;
+
+    private Task OnRunChanged(string runId)
+    {
+        _runId = runId;
+        return LoadAsync();
+    }
+
+    private Task OnPoolingChanged(PoolingMethod pooling)
+    {
+        _pooling = pooling;
+        return LoadAsync();
+    }
+
+    private async Task LoadAsync()
+    {
+        if (_runId is null || (_view is { } shown && shown.RunId == _runId && shown.Pooling == _pooling))
+            return;
+        // The page stops waiting for maps it no longer shows; the fit itself goes on into the cache for the next visit.
+        _pending?.Cancel();
+        _pending?.Dispose();
+        var cts = _pending = new CancellationTokenSource();
+        _busy = true;
+        _error = null;
+        try
+        {
+            _view = await Mediator.Send(new ComputeUmapQuery(_runId, _pooling), cts.Token);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or StoreException)
+        {
+            _error = e.Message;
+            _view = null;
+        }
+        _busy = false;
+    }
+
+    private void OpenOnLivePage(UmapPoint point) => Navigation.NavigateTo("/?prompt=" + Uri.EscapeDataString(point.UserText));
+
+    /// <summary>The displayed rows: each metric for the activations map and the features map.</summary>
+    private static IEnumerable<(string Label, double?[] Values)> MetricRows(UmapView v)
+    {
+        var maps = v.Embeddings;
+        yield return ("Silhouette, original space", maps.Select(m => (double?)m.SilhouetteOriginal).ToArray());
+        yield return ("Silhouette, map", maps.Select(m => m.Quality.Silhouette).ToArray());
+        yield return ("kNN accuracy, original space", maps.Select(m => (double?)m.KnnAccuracyOriginal).ToArray());
+        yield return ("kNN accuracy, map", maps.Select(m => m.Quality.KnnAccuracy).ToArray());
+        yield return ("Trustworthiness", maps.Select(m => (double?)m.Quality.Trustworthiness).ToArray());
+        yield return ("kNN preservation", maps.Select(m => (double?)m.Quality.KnnPreservation).ToArray());
+    }
+
+    private static string Format(double? value) => value?.ToString("F3", CultureInfo.InvariantCulture) ?? "—";
+
+    public void Dispose()
+    {
+        _pending?.Cancel();
+        _pending?.Dispose();
+    }
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using SaeExplorer.Core.Experiments;
+
+namespace SaeExplorer.Web.Tests.Browser;
+
+[Collection(DashboardCollection.Name)]
+public sealed class UmapPageTests(DashboardFixture dashboard)
+{
+    /// <summary>The UMAP page of the built-in run, opened the way a user does: from its row in the run history.</summary>
+    private async Task<IPage> OpenBuiltInUmapAsync()
+    {
+        await dashboard.EnsureBuiltInRunAsync();
+        var page = await dashboard.NewPageAsync("/experiments");
+        var row = page.Locator("tr").Filter(new() { Has = page.Locator("[data-testid=run-id]", new() { HasTextRegex = new($"^{Regex.Escape(dashboard.BuiltInRunId!)}$") }) });
+        await row.GetByTestId("open-umap").ClickAsync();
+        await page.WaitForURLAsync("**/umap", new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page.GetByTestId("umap-metrics")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        return page;
+    }
+
+    [Fact]
+    public async Task Both_maps_show_the_six_conditions_and_the_metrics_are_in_range()
+    {
+        var page = await OpenBuiltInUmapAsync();
+
+        foreach (var map in new[] { "activations", "features" })
+        {
+            var plot = page.GetByTestId($"umap-plot-{map}");
+            await Assertions.Expect(plot.Locator("svg.main-svg").First).ToBeVisibleAsync();
+            await Assertions.Expect(plot.Locator(".legend .traces")).ToHaveCountAsync(6);
+            // One marker per prompt across the six traces.
+            await Assertions.Expect(plot.Locator(".scatterlayer .trace .points path")).ToHaveCountAsync(300);
+        }
+        Assert.Equal(2, await page.Locator(".js-plotly-plot").CountAsync());
+        var legend = await page.GetByTestId("umap-plot-activations").Locator(".legend .traces").AllTextContentsAsync();
+        Assert.Equal(["standard", "padding", "spaces", "novice", "expert", "guru"], legend.Select(t => t.Trim()));
+
+        var values = await page.GetByTestId("umap-metric").AllInnerTextsAsync();
+        Assert.Equal(12, values.Count);
+        Assert.All(values, v => Assert.InRange(double.Parse(v, CultureInfo.InvariantCulture), -1.0, 1.0));
+        Assert.Equal("15", (await page.GetByTestId("umap-k").InnerTextAsync()).Trim());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Clicking_a_point_opens_its_prompt_on_the_live_page()
+    {
+        var page = await OpenBuiltInUmapAsync();
+        // Clicks reach the server only once the chart has subscribed to them, which a busy machine may do after drawing it.
+        await page.Locator("[data-testid=umap-plot-activations][data-click-ready=true]").WaitForAsync();
+        var point = page.GetByTestId("umap-plot-activations").Locator(".scatterlayer .trace .points path").First;
+        await point.WaitForAsync();
+        var box = (await point.BoundingBoxAsync())!;
+        float x = box.X + box.Width / 2, y = box.Y + box.Height / 2;
+
+        await page.Mouse.MoveAsync(x, y);
+        var hover = page.Locator(".hoverlayer .hovertext");
+        await Assertions.Expect(hover).ToBeVisibleAsync();
+        string hoverText = await hover.TextContentAsync() ?? "";
+        await page.Mouse.ClickAsync(x, y);
+
+        await page.WaitForURLAsync(new Regex(@"/\?prompt="), new() { WaitUntil = WaitUntilState.Commit });
+        var prompt = Uri.UnescapeDataString(new Uri(page.Url).Query["?prompt=".Length..]);
+        var userTexts = PromptSets.Expand(PromptSets.BuiltIn()).Select(p => p.Messages[^1].Content).ToHashSet();
+        Assert.Contains(prompt, userTexts);
+        // The hover label showed the same prompt (its text is cut after 90 characters).
+        Assert.Contains(prompt[..Math.Min(prompt.Length, 40)], hoverText.Replace("\n", " "), StringComparison.Ordinal);
+        await Assertions.Expect(page.GetByTestId("prompt-input")).ToHaveValueAsync(prompt);
+        await Assertions.Expect(page.GetByTestId("feature-row").First).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_map_exports_as_png_and_the_metrics_as_csv()
+    {
+        var page = await OpenBuiltInUmapAsync();
+
+        await page.GetByTestId("export-umap-activations").Locator("button").ClickAsync();
+        var png = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-umap-activations-png").ClickAsync());
+        Assert.Equal("umap-activations.png", png.SuggestedFilename);
+        var bytes = await File.ReadAllBytesAsync((await png.PathAsync())!);
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8]);
+        Assert.True(bytes.Length > 10_000, $"a 300-dpi figure of 300 points should not be {bytes.Length} bytes");
+
+        await page.GetByTestId("export-umap-metrics").Locator("button").ClickAsync();
+        var csv = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-umap-metrics-csv").ClickAsync());
+        var lines = (await File.ReadAllTextAsync((await csv.PathAsync())!)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Equal("map,metric,silhouette_original,knn_accuracy_original,silhouette_embedding,knn_accuracy_embedding,trustworthiness,knn_preservation,k", lines[0]);
+        Assert.Equal(3, lines.Count);
+        Assert.StartsWith("activations,euclidean,", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("features,cosine,", lines[2], StringComparison.Ordinal);
+        await page.Context.CloseAsync();
+    }
+}
