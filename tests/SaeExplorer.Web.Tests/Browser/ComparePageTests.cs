@@ -14,7 +14,7 @@ public sealed partial class ComparePageTests(DashboardFixture dashboard)
     private async Task<IPage> OpenAsync()
     {
         await dashboard.EnsureBuiltInRunAsync();
-        var page = await dashboard.NewPageAsync("/compare");
+        var page = await dashboard.NewPageAsync(dashboard.WithBuiltInRun("/compare"));
         await Assertions.Expect(page.GetByTestId("differential-link").First).ToBeVisibleAsync();
         return page;
     }

@@ -14,6 +14,13 @@ public sealed class DashboardFixture : IAsyncLifetime
     /// <summary>The id of the built-in experiment's run made by <see cref="EnsureBuiltInRunAsync"/> (null before it ran).</summary>
     public string? BuiltInRunId { get; private set; }
 
+    /// <summary>
+    /// A page address that opens the built-in run (?run=ID): other tests make runs of their own, and without it the
+    /// pages would show the newest.
+    /// </summary>
+    public string WithBuiltInRun(string path) =>
+        path + (path.Contains('?') ? "&" : "?") + "run=" + Uri.EscapeDataString(BuiltInRunId ?? throw new InvalidOperationException("call EnsureBuiltInRunAsync first"));
+
     /// <summary>The Experiments page's progress line as first seen during that run, or null if the run ended before it showed.</summary>
     public string? BuiltInRunProgress { get; private set; }
 

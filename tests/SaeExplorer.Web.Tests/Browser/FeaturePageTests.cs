@@ -11,7 +11,7 @@ public sealed class FeaturePageTests(DashboardFixture dashboard)
     private async Task<int> TopDifferentialFeatureAsync()
     {
         await dashboard.EnsureBuiltInRunAsync();
-        var page = await dashboard.NewPageAsync("/compare");
+        var page = await dashboard.NewPageAsync(dashboard.WithBuiltInRun("/compare"));
         var link = page.GetByTestId("differential-link").First;
         await Assertions.Expect(link).ToBeVisibleAsync();
         int feature = int.Parse((await link.InnerTextAsync()).Trim(), CultureInfo.InvariantCulture);
@@ -23,7 +23,7 @@ public sealed class FeaturePageTests(DashboardFixture dashboard)
     public async Task A_feature_from_the_table_shows_its_distribution_contexts_and_promoted_tokens()
     {
         int feature = await TopDifferentialFeatureAsync();
-        var page = await dashboard.NewPageAsync($"/feature/{feature}");
+        var page = await dashboard.NewPageAsync(dashboard.WithBuiltInRun($"/feature/{feature}"));
 
         var distribution = page.GetByTestId("feature-distribution");
         await Assertions.Expect(distribution.Locator("svg.main-svg").First).ToBeVisibleAsync();
@@ -47,7 +47,7 @@ public sealed class FeaturePageTests(DashboardFixture dashboard)
         int feature = int.Parse((await live.GetByTestId("feature-row").First.InnerTextAsync()).Trim(), CultureInfo.InvariantCulture);
         string label = $"test label {Guid.NewGuid():N}"[..24];
 
-        var page = await dashboard.NewPageAsync($"/feature/{feature}");
+        var page = await dashboard.NewPageAsync(dashboard.WithBuiltInRun($"/feature/{feature}"));
         await page.GetByTestId("label-input").FillAsync(label);
         await page.GetByTestId("notes-input").FillAsync("written by the browser test");
         await page.GetByTestId("label-save").ClickAsync();
@@ -98,7 +98,7 @@ public sealed class FeaturePageTests(DashboardFixture dashboard)
     public async Task The_PNG_export_is_a_300_dpi_PNG()
     {
         int feature = await TopDifferentialFeatureAsync();
-        var page = await dashboard.NewPageAsync($"/feature/{feature}");
+        var page = await dashboard.NewPageAsync(dashboard.WithBuiltInRun($"/feature/{feature}"));
         await Assertions.Expect(page.GetByTestId("feature-distribution").Locator("svg.main-svg").First).ToBeVisibleAsync();
 
         await page.GetByTestId($"export-feature-{feature}").ClickAsync();

@@ -109,7 +109,8 @@ public sealed partial class Feature : IDisposable
             {
                 _chartData = run.Distribution.Conditions.Select(c => (ITrace)new Box
                 {
-                    Name = $"{c.Condition} ({c.ActiveFraction.ToString("P0", CultureInfo.InvariantCulture)} active)",
+                    // Two-line tick labels: one line per condition name would overlap once rotated at this width.
+                    Name = $"{c.Condition}<br>{c.ActiveFraction.ToString("P0", CultureInfo.InvariantCulture)} active",
                     Y = c.Values.Cast<object>().ToList(),
                     TextArray = c.PromptIds.ToList(),
                     BoxPoints = Plotly.Blazor.Traces.BoxLib.BoxPointsEnum.All,
@@ -120,7 +121,8 @@ public sealed partial class Feature : IDisposable
                 {
                     Height = 360,
                     ShowLegend = false,
-                    Margin = new Plotly.Blazor.LayoutLib.Margin { T = 10, B = 60, L = 60, R = 10 },
+                    Margin = new Plotly.Blazor.LayoutLib.Margin { T = 10, B = 50, L = 60, R = 10 },
+                    XAxis = [new Plotly.Blazor.LayoutLib.XAxis { TickAngle = 0 }],
                     YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "Pooled activation (0 = inactive)" } }],
                 };
                 _chartRevision++;

@@ -1,0 +1,67 @@
+using Microsoft.Playwright;
+using SaeExplorer.Tests;
+
+namespace SaeExplorer.Web.Tests.Browser;
+
+/// <summary>
+/// Every page at desktop width on the demo model, with a run of the built-in experiment: each must render its main
+/// content without a browser console error. With SAEX_SCREENSHOTS set (docs/screenshots/make.sh) the pictures are
+/// kept there for the README.
+/// </summary>
+[Collection(DashboardCollection.Name)]
+public sealed class ScreenshotTests(DashboardFixture dashboard)
+{
+    [Fact]
+    public async Task Every_page_renders_without_console_errors()
+    {
+        await dashboard.EnsureBuiltInRunAsync();
+        var target = Environment.GetEnvironmentVariable("SAEX_SCREENSHOTS");
+        using var temp = new TempDirectory();
+        var folder = string.IsNullOrEmpty(target) ? temp.Path : target;
+        Directory.CreateDirectory(folder);
+
+        var shots = new (string Name, string Path, Func<IPage, Task> Ready)[]
+        {
+            ("live", "/", async page =>
+            {
+                await page.GetByTestId("prompt-input").FillAsync("Explain how a hash map handles collisions, as if I were a novice.");
+                await page.GetByTestId("feature-row").Nth(1).ClickAsync();
+                await Assertions.Expect(page.GetByText("Heat: feature")).ToBeVisibleAsync();
+            }),
+            ("compare", dashboard.WithBuiltInRun("/compare"), async page =>
+            {
+                await Assertions.Expect(page.GetByTestId("differential-link").First).ToBeVisibleAsync();
+                await Assertions.Expect(page.GetByTestId("condition-counts").Locator("g.point")).ToHaveCountAsync(6);
+            }),
+            ("feature", dashboard.WithBuiltInRun("/feature/" + await TopFeatureAsync()), page => Assertions.Expect(page.GetByTestId("feature-distribution").Locator("svg.main-svg").First).ToBeVisibleAsync()),
+            ("umap", dashboard.WithBuiltInRun("/umap"), page => Assertions.Expect(page.GetByTestId("umap-metrics")).ToBeVisibleAsync(new() { Timeout = 60_000 })),
+            ("experiments", "/experiments", page => Assertions.Expect(page.GetByTestId("run-history")).ToBeVisibleAsync()),
+            ("settings", "/settings", page => Assertions.Expect(page.GetByTestId("apply-settings")).ToBeVisibleAsync()),
+        };
+        foreach (var (name, path, ready) in shots)
+        {
+            var page = await dashboard.NewPageAsync(path);
+            var errors = new List<string>();
+            page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
+            page.PageError += (_, e) => errors.Add(e);
+            await ready(page);
+            // Let charts finish their layout transitions before the picture.
+            await page.WaitForTimeoutAsync(600);
+            var file = Path.Combine(folder, $"{name}.png");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = false });
+            Assert.True(new FileInfo(file).Length > 20_000, $"{name}: the screenshot is nearly empty");
+            Assert.True(errors.Count == 0, $"{name}: console errors: {string.Join(" | ", errors)}");
+            await page.Context.CloseAsync();
+        }
+    }
+
+    private async Task<int> TopFeatureAsync()
+    {
+        var page = await dashboard.NewPageAsync(dashboard.WithBuiltInRun("/compare"));
+        var link = page.GetByTestId("differential-link").First;
+        await Assertions.Expect(link).ToBeVisibleAsync();
+        int feature = int.Parse((await link.InnerTextAsync()).Trim());
+        await page.Context.CloseAsync();
+        return feature;
+    }
+}
