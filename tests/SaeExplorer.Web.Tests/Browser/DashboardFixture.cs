@@ -45,7 +45,8 @@ public sealed class DashboardFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (its own circuit) at desktop width, with downloads allowed.</summary>
-    public async Task<IPage> NewPageAsync(string path = "/")
+    /// <param name="consoleErrors">when given, collects the page's console errors and uncaught exceptions from the first request on</param>
+    public async Task<IPage> NewPageAsync(string path = "/", List<string>? consoleErrors = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -55,6 +56,11 @@ public sealed class DashboardFixture : IAsyncLifetime
         });
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
+        if (consoleErrors is not null)
+        {
+            page.Console += (_, m) => { if (m.Type == "error") lock (consoleErrors) consoleErrors.Add(m.Text); };
+            page.PageError += (_, e) => { lock (consoleErrors) consoleErrors.Add(e); };
+        }
         await page.GotoAsync(path, new PageGotoOptions { Timeout = 90_000 });
         // Pages are not prerendered, so the layout exists only once the Blazor circuit is up and the page is interactive.
         await page.Locator(".mud-layout").WaitForAsync(new LocatorWaitForOptions { Timeout = 90_000 });

@@ -40,10 +40,8 @@ public sealed class ScreenshotTests(DashboardFixture dashboard)
         };
         foreach (var (name, path, ready) in shots)
         {
-            var page = await dashboard.NewPageAsync(path);
             var errors = new List<string>();
-            page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
-            page.PageError += (_, e) => errors.Add(e);
+            var page = await dashboard.NewPageAsync(path, errors);
             await ready(page);
             // Let charts finish their layout transitions before the picture.
             await page.WaitForTimeoutAsync(600);

@@ -8,14 +8,11 @@ namespace SaeExplorer.Web.Tests.Browser;
 [Collection(DashboardCollection.Name)]
 public sealed class UmapPageTests(DashboardFixture dashboard)
 {
-    /// <summary>The UMAP page of the built-in run, opened the way a user does: from its row in the run history.</summary>
+    /// <summary>The UMAP page of the built-in run (the history's Open button is tested on the Experiments page).</summary>
     private async Task<IPage> OpenBuiltInUmapAsync()
     {
         await dashboard.EnsureBuiltInRunAsync();
-        var page = await dashboard.NewPageAsync("/experiments");
-        var row = page.Locator("tr").Filter(new() { Has = page.Locator("[data-testid=run-id]", new() { HasTextRegex = new($"^{Regex.Escape(dashboard.BuiltInRunId!)}$") }) });
-        await row.GetByTestId("open-umap").ClickAsync();
-        await page.WaitForURLAsync("**/umap", new() { WaitUntil = WaitUntilState.Commit });
+        var page = await dashboard.NewPageAsync(dashboard.WithBuiltInRun("/umap"));
         await Assertions.Expect(page.GetByTestId("umap-metrics")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         return page;
     }
