@@ -73,4 +73,25 @@ public sealed class LivePageTests(DashboardFixture dashboard)
         Assert.Equal(0, await page.Locator("#injected").CountAsync());
         Assert.False(await page.EvaluateAsync<bool>("() => window.pwned === 1"));
     }
+
+    [Fact]
+    public async Task The_feature_list_exports_as_CSV_with_the_rows_shown()
+    {
+        var page = await dashboard.NewPageAsync("/");
+        await page.GetByTestId("prompt-input").FillAsync("Summarise the causes of the French Revolution.");
+        var rows = page.GetByTestId("feature-row");
+        await Assertions.Expect(rows.First).ToBeVisibleAsync();
+        var shown = (await rows.AllInnerTextsAsync()).Select(t => t.Trim()).ToList();
+
+        await page.GetByTestId("export-live-features").ClickAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-live-features-csv").ClickAsync());
+        Assert.Equal("live-features.csv", download.SuggestedFilename);
+        var lines = (await File.ReadAllLinesAsync(await download.PathAsync())).Where(l => l.Length > 0).ToList();
+        Assert.Equal("feature,label,value,tokens_active,pooling", lines[0]);
+        Assert.Equal(shown, lines.Skip(1).Select(l => l.Split(',')[0]));
+        Assert.All(lines.Skip(1), l => Assert.EndsWith(",user", l));
+        // Values come out in descending order, as listed.
+        var values = lines.Skip(1).Select(l => double.Parse(l.Split(',')[2], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(values.OrderByDescending(v => v), values);
+    }
 }
