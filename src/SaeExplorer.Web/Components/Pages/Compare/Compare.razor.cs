@@ -137,6 +137,11 @@ public sealed partial class Compare : IDisposable
                     Visible = true,
                 },
                 Name = "mean active features",
+                // The same colour per condition as the UMAP maps and the exported figures.
+                Marker = new Plotly.Blazor.Traces.BarLib.Marker
+                {
+                    ColorArray = counts.Select(c => (object)Reports.Figures.ConditionPalette.Default.StyleOf(c.Condition).Color.ToHex()).ToList(),
+                },
             },
         ];
         _countsLayout = new PlotlyLayout
