@@ -35,6 +35,16 @@ public sealed class FeaturePageTests(DashboardFixture dashboard)
         Assert.False(string.IsNullOrEmpty(await contexts.First.Locator("mark").InnerTextAsync()));
         await Assertions.Expect(page.GetByTestId("promoted-token")).ToHaveCountAsync(12);
         await Assertions.Expect(page.GetByTestId("suppressed-token")).ToHaveCountAsync(12);
+
+        // Box + points by default (six boxes); as a histogram, one overlaid bar trace per condition with active prompts.
+        await Assertions.Expect(distribution.Locator("g.trace.boxes")).ToHaveCountAsync(6);
+        int conditionsActive = 0;
+        foreach (var fraction in await page.GetByTestId("distribution-row").Locator("td:nth-child(2)").AllInnerTextsAsync())
+            conditionsActive += fraction.Trim().StartsWith("0 /", StringComparison.Ordinal) ? 0 : 1;
+        await distribution.GetByText("Histogram").ClickAsync();
+        await Assertions.Expect(distribution.Locator("g.trace.bars")).ToHaveCountAsync(6);
+        await Assertions.Expect(distribution.Locator("g.legend g.traces")).ToHaveCountAsync(6);
+        Assert.True(conditionsActive >= 2, $"only {conditionsActive} conditions have active prompts");
     }
 
     [Fact]

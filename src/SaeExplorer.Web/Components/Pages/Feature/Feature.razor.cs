@@ -45,6 +45,72 @@ public sealed partial class Feature : IDisposable
     private string? _importResult;
     private bool _busy;
 
+    /// <summary>How the distribution is drawn: every prompt as a point over a box, or a histogram of the active prompts' values.</summary>
+    public enum ChartKind
+    {
+        Box,
+        Histogram,
+    }
+
+    private ChartKind _chartKind = ChartKind.Box;
+
+    private void OnChartKindChanged(ChartKind kind)
+    {
+        _chartKind = kind;
+        BuildChart();
+    }
+
+    private void BuildChart()
+    {
+        if (_detail?.Run is not { } run)
+            return;
+        var palette = ConditionPalette.Default;
+        string Share(double fraction) => fraction.ToString("P0", CultureInfo.InvariantCulture);
+        if (_chartKind == ChartKind.Box)
+        {
+            _chartData = run.Distribution.Conditions.Select(c => (ITrace)new Box
+            {
+                // Two-line tick labels: one line per condition name would overlap once rotated at this width.
+                Name = $"{c.Condition}<br>{Share(c.ActiveFraction)} active",
+                Y = c.Values.Cast<object>().ToList(),
+                TextArray = c.PromptIds.ToList(),
+                BoxPoints = Plotly.Blazor.Traces.BoxLib.BoxPointsEnum.All,
+                Jitter = 0.4m,
+                PointPos = 0m,
+                Marker = new Plotly.Blazor.Traces.BoxLib.Marker { Color = palette.StyleOf(c.Condition).Color.ToHex() },
+            }).ToList();
+            _chartLayout = new PlotlyLayout
+            {
+                Height = 360,
+                ShowLegend = false,
+                Margin = new Plotly.Blazor.LayoutLib.Margin { T = 10, B = 50, L = 60, R = 10 },
+                XAxis = [new Plotly.Blazor.LayoutLib.XAxis { TickAngle = 0 }],
+                YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "Pooled activation (0 = inactive)" } }],
+            };
+        }
+        else
+        {
+            // Inactive prompts (value 0) would be one tall bar at zero hiding the shape; their share is in the legend.
+            _chartData = run.Distribution.Conditions.Select(c => (ITrace)new Histogram
+            {
+                Name = $"{c.Condition} ({Share(c.ActiveFraction)} active)",
+                X = c.Values.Where(v => v > 0).Cast<object>().ToList(),
+                Opacity = 0.6m,
+                NBinsX = 20,
+                Marker = new Plotly.Blazor.Traces.HistogramLib.Marker { Color = palette.StyleOf(c.Condition).Color.ToHex() },
+            }).ToList();
+            _chartLayout = new PlotlyLayout
+            {
+                Height = 360,
+                BarMode = Plotly.Blazor.LayoutLib.BarModeEnum.Overlay,
+                Margin = new Plotly.Blazor.LayoutLib.Margin { T = 10, B = 50, L = 60, R = 10 },
+                XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = "Pooled activation of active prompts" } }],
+                YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "Prompts" } }],
+            };
+        }
+        _chartRevision++;
+    }
+
     private static string N(double? value) => value is { } v ? v.ToString("G3", CultureInfo.InvariantCulture) : "—";
 
     protected override async Task OnParametersSetAsync()
@@ -105,28 +171,8 @@ public sealed partial class Feature : IDisposable
                 _label = detail.Label?.Label;
                 _notes = detail.Label?.Notes;
             }
-            if (detail.Run is { } run)
-            {
-                _chartData = run.Distribution.Conditions.Select(c => (ITrace)new Box
-                {
-                    // Two-line tick labels: one line per condition name would overlap once rotated at this width.
-                    Name = $"{c.Condition}<br>{c.ActiveFraction.ToString("P0", CultureInfo.InvariantCulture)} active",
-                    Y = c.Values.Cast<object>().ToList(),
-                    TextArray = c.PromptIds.ToList(),
-                    BoxPoints = Plotly.Blazor.Traces.BoxLib.BoxPointsEnum.All,
-                    Jitter = 0.4m,
-                    PointPos = 0m,
-                }).ToList();
-                _chartLayout = new PlotlyLayout
-                {
-                    Height = 360,
-                    ShowLegend = false,
-                    Margin = new Plotly.Blazor.LayoutLib.Margin { T = 10, B = 50, L = 60, R = 10 },
-                    XAxis = [new Plotly.Blazor.LayoutLib.XAxis { TickAngle = 0 }],
-                    YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "Pooled activation (0 = inactive)" } }],
-                };
-                _chartRevision++;
-            }
+            if (detail.Run is not null)
+                BuildChart();
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
