@@ -1,4 +1,5 @@
 using SaeExplorer.Core.Features;
+using SaeExplorer.Tests;
 
 namespace SaeExplorer.Bench;
 
@@ -9,7 +10,7 @@ internal sealed record BenchDataset(string Name, string Description, float[][]? 
     public int Count => Labels.Length;
 }
 
-/// <summary>Seeded synthetic datasets with known cluster labels.</summary>
+/// <summary>Seeded synthetic datasets with known cluster labels (the clusters from the tests' SyntheticClusters).</summary>
 internal static class BenchData
 {
     /// <summary>
@@ -18,25 +19,7 @@ internal static class BenchData
     /// </summary>
     public static BenchDataset SparseSaeClusters(int clusters, int perCluster, int featureCount, int signature, int background, int seed)
     {
-        var random = new Random(seed);
-        var signatures = Enumerable.Range(0, clusters)
-            .Select(_ => Enumerable.Range(0, signature).Select(_ => random.Next(featureCount)).Distinct().ToArray()).ToArray();
-        var points = new SparseVector[clusters * perCluster];
-        var labels = new int[points.Length];
-        for (int i = 0; i < points.Length; i++)
-        {
-            int c = i % clusters;
-            labels[i] = c;
-            var active = new SortedDictionary<int, float>();
-            foreach (int f in signatures[c])
-            {
-                if (random.NextDouble() < 0.7)
-                    active[f] = (float)Math.Exp(0.5 * Gaussian(random));
-            }
-            for (int b = 0; b < background; b++)
-                active[random.Next(featureCount)] = 0.5f * (float)Math.Exp(0.5 * Gaussian(random));
-            points[i] = new SparseVector(featureCount, [.. active.Keys], [.. active.Values]);
-        }
+        var (points, labels) = SyntheticClusters.SparseClusters(clusters, perCluster, featureCount, signature, background, seed);
         double meanActive = points.Average(p => p.ActiveCount);
         return new BenchDataset($"sae-sparse-{points.Length}x{featureCount}",
             $"{clusters} SAE-like sparse clusters, {perCluster} points each, {featureCount:N0} latents, mean {meanActive:F0} active; cosine",
@@ -46,20 +29,7 @@ internal static class BenchData
     /// <summary>Isotropic Gaussian clusters: centres N(0, centreScale²·I), points centre + N(0, I).</summary>
     public static BenchDataset GaussianClusters(int clusters, int perCluster, int dim, double centreScale, int seed)
     {
-        var random = new Random(seed);
-        var centres = Enumerable.Range(0, clusters)
-            .Select(_ => Enumerable.Range(0, dim).Select(_ => centreScale * Gaussian(random)).ToArray()).ToArray();
-        var points = new float[clusters * perCluster][];
-        var labels = new int[points.Length];
-        for (int i = 0; i < points.Length; i++)
-        {
-            int c = i % clusters;
-            labels[i] = c;
-            var row = new float[dim];
-            for (int d = 0; d < dim; d++)
-                row[d] = (float)(centres[c][d] + Gaussian(random));
-            points[i] = row;
-        }
+        var (points, labels) = SyntheticClusters.GaussianClusters(clusters, perCluster, dim, centreScale, seed);
         return new BenchDataset($"dense-gaussian-{points.Length}x{dim}",
             $"{clusters} isotropic Gaussian clusters, {perCluster} points each, centre scale {centreScale}; Euclidean",
             points, null, labels, dim, "euclidean");
@@ -156,6 +126,5 @@ internal static class BenchData
             writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.Values.AsSpan()));
     }
 
-    private static double Gaussian(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+    private static double Gaussian(Random random) => SyntheticClusters.Gaussian(random);
 }

@@ -1,3 +1,4 @@
+using SaeExplorer.Tests;
 using SaeExplorer.Core.Umap;
 
 namespace SaeExplorer.Core.Tests.Umap;
@@ -9,7 +10,7 @@ public sealed class EmbeddingMetricsTests
     [Fact]
     public void Trustworthiness_of_an_identity_embedding_is_one()
     {
-        var (points, _) = UmapTestData.GaussianClusters(3, 20, 5, 4, seed: 1);
+        var (points, _) = SyntheticClusters.GaussianClusters(3, 20, 5, 4, seed: 1);
         var input = PointSet.FromDense(points);
         Assert.Equal(1.0, EmbeddingMetrics.Trustworthiness(input, points, 5), 12);
         Assert.Equal(1.0, EmbeddingMetrics.KnnPreservation(input, points, 5), 12);

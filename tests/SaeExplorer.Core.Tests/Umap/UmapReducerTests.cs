@@ -1,3 +1,4 @@
+using SaeExplorer.Tests;
 using SaeExplorer.Core.Features;
 using SaeExplorer.Core.Umap;
 
@@ -26,7 +27,7 @@ public sealed class UmapReducerTests
     [Fact]
     public void Same_seed_gives_bit_identical_embeddings_whatever_the_thread_count()
     {
-        var (points, _) = UmapTestData.GaussianClusters(4, 30, 20, 5, seed: 3);
+        var (points, _) = SyntheticClusters.GaussianClusters(4, 30, 20, 5, seed: 3);
         var options = new UmapOptions { Seed = 7, EpochCount = 100 };
         var first = new UmapReducer(options with { MaxDegreeOfParallelism = 1 }).Fit(points).Embedding;
         var second = new UmapReducer(options with { MaxDegreeOfParallelism = 2 }).Fit(points).Embedding;
@@ -39,7 +40,7 @@ public sealed class UmapReducerTests
     [Fact]
     public void Nn_descent_is_reproducible_and_close_to_exact()
     {
-        var (points, _) = UmapTestData.GaussianClusters(5, 120, 16, 3, seed: 4);
+        var (points, _) = SyntheticClusters.GaussianClusters(5, 120, 16, 3, seed: 4);
         var set = PointSet.FromDense(points);
         var exact = NearestNeighborSearch.Exact(set, 10, UmapMetric.Euclidean);
         var a = NearestNeighborSearch.NnDescent(set, 10, UmapMetric.Euclidean, seed: 1, maxDegreeOfParallelism: 1);
@@ -55,7 +56,7 @@ public sealed class UmapReducerTests
     [Fact]
     public void Well_separated_dense_clusters_stay_separated_and_trustworthy()
     {
-        var (points, labels) = UmapTestData.GaussianClusters(6, 40, 30, 6, seed: 5);
+        var (points, labels) = SyntheticClusters.GaussianClusters(6, 40, 30, 6, seed: 5);
         var result = new UmapReducer(new UmapOptions { Seed = 1 }).Fit(points);
         Assert.Equal(500, result.EpochCount);
         var embedded = PointSet.FromDense(result.Embedding);
@@ -69,7 +70,7 @@ public sealed class UmapReducerTests
     [Fact]
     public void Sparse_sae_like_clusters_separate_under_cosine()
     {
-        var (points, labels) = UmapTestData.SparseClusters(6, 30, 65_536, 150, 60, seed: 6);
+        var (points, labels) = SyntheticClusters.SparseClusters(6, 30, 65_536, 150, 60, seed: 6);
         var result = new UmapReducer(new UmapOptions { Metric = UmapMetric.Cosine, Seed = 2 }).Fit(points);
         var embedded = PointSet.FromDense(result.Embedding);
         double accuracy = EmbeddingMetrics.KnnAccuracy(embedded, labels, 5);
@@ -83,7 +84,7 @@ public sealed class UmapReducerTests
     [InlineData(UmapMetric.Cosine)]
     public void Sparse_and_dense_paths_give_the_same_knn_graph(UmapMetric metric)
     {
-        var (sparse, _) = UmapTestData.SparseClusters(4, 25, 2_000, 60, 30, seed: 8);
+        var (sparse, _) = SyntheticClusters.SparseClusters(4, 25, 2_000, 60, 30, seed: 8);
         var dense = sparse.Select(UmapTestData.Densify).ToArray();
         var fromSparse = NearestNeighborSearch.Exact(PointSet.FromSparse(sparse), 12, metric);
         var fromDense = NearestNeighborSearch.Exact(PointSet.FromDense(dense), 12, metric);
@@ -98,7 +99,7 @@ public sealed class UmapReducerTests
     public void Blocked_dense_kernel_matches_a_plain_double_precision_computation(UmapMetric metric)
     {
         // 103 points × 37 dimensions: neither a multiple of the 4-row tile nor of the 16-float vector, so every edge path runs.
-        var (points, _) = UmapTestData.GaussianClusters(1, 103, 37, 1, seed: 11);
+        var (points, _) = SyntheticClusters.GaussianClusters(1, 103, 37, 1, seed: 11);
         var knn = NearestNeighborSearch.Exact(PointSet.FromDense(points), 6, metric);
         for (int i = 0; i < points.Length; i++)
         {
@@ -158,7 +159,7 @@ public sealed class UmapReducerTests
     [Fact]
     public void Pca_and_random_initialisations_also_work()
     {
-        var (points, labels) = UmapTestData.GaussianClusters(3, 30, 10, 6, seed: 9);
+        var (points, labels) = SyntheticClusters.GaussianClusters(3, 30, 10, 6, seed: 9);
         foreach (var init in new[] { UmapInitialization.Pca, UmapInitialization.Random })
         {
             var result = new UmapReducer(new UmapOptions { Initialization = init, EpochCount = 200 }).Fit(points);
