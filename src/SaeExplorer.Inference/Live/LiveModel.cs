@@ -71,9 +71,12 @@ internal sealed class LiveModel : IDisposable
     private readonly SparseAutoencoder _sae;
     private readonly ResidualCapture _capture;
 
-    private LiveModel(ModelSpec spec, LlamaForCausalLM model, SparseAutoencoder sae, Llama3Tokenizer tokenizer, ModelInfo info)
+    private readonly ChatFormat _defaultFormat;
+
+    private LiveModel(ModelSpec spec, LlamaForCausalLM model, SparseAutoencoder sae, Llama3Tokenizer tokenizer, ChatFormat defaultFormat, ModelInfo info)
     {
         Spec = spec;
+        _defaultFormat = defaultFormat;
         _model = model;
         _sae = sae;
         _capture = new ResidualCapture(model);
@@ -112,7 +115,7 @@ internal sealed class LiveModel : IDisposable
             var model = LlamaForCausalLM.Load(spec.ModelDirectory, spec.Layer, withHead: false, target.DType, target.Device);
             var info = new ModelInfo(spec, config.HiddenSize, config.NumHiddenLayers, sae.DSae, sae.Config.Architecture,
                 ChatFormats.DisplayName(format), config.MaxPositionEmbeddings, modelFingerprint, saeFingerprint);
-            return new LiveModel(spec, model, sae, tokenizer, info);
+            return new LiveModel(spec, model, sae, tokenizer, format, info);
         }
         catch
         {
@@ -123,7 +126,8 @@ internal sealed class LiveModel : IDisposable
 
     public PromptFeatures Analyze(PromptInput input, CancellationToken cancellation)
     {
-        var format = ChatFormats.Resolve(input.ChatFormat, Spec.ModelDirectory);
+        // "auto" is the template read from tokenizer_config.json at load, not re-read for every prompt.
+        var format = ChatFormats.Parse(input.ChatFormat) ?? _defaultFormat;
         var encoder = new PromptEncoder(Tokenizer, format, Info.MaxTokens);
         var messages = new List<ChatMessage>();
         if (!string.IsNullOrWhiteSpace(input.SystemPrompt) && format != ChatFormat.None)

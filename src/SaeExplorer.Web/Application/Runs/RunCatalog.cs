@@ -150,9 +150,7 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
         var set = PromptSet(promptSetName);
         store.CreateOrGetExperiment(set.Name, Core.Experiments.PromptSets.ToJson(set));
         var spec = model.Spec;
-        var request = new ExperimentRequest(spec.ModelDirectory, spec.SaePath, spec.Layer, chatFormat, set, pooling,
-            new ComputeTarget(ComputeTarget.ParseDevice(spec.Device), ComputeTarget.ParseDType(spec.DType)), DefaultBatchSize,
-            Contrast.EachVersusRest(set.Conditions.Select(c => c.Name)));
+        var request = Request(spec, set, chatFormat, pooling);
         var started = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         RunRecord? record = null;
         var progress = new SynchronousProgress<PipelineProgress>(p =>
@@ -235,10 +233,7 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
             if (record.ModelFingerprint != model.ModelFingerprint || record.SaeFingerprint != model.SaeFingerprint || record.Layer != model.Spec.Layer)
                 throw new InvalidOperationException($"run {runId} was made with another model, SAE or layer than the one loaded; load that model in Settings to open it.");
             var set = PromptSet(record.ExperimentName);
-            var spec = model.Spec;
-            var request = new ExperimentRequest(spec.ModelDirectory, spec.SaePath, spec.Layer, record.ChatFormat, set, record.Pooling,
-                new ComputeTarget(ComputeTarget.ParseDevice(spec.Device), ComputeTarget.ParseDType(spec.DType)), DefaultBatchSize,
-                Contrast.EachVersusRest(set.Conditions.Select(c => c.Name)));
+            var request = Request(model.Spec, set, record.ChatFormat, record.Pooling);
             var result = await models.RunExperimentAsync(request, store, cancellation: cancellation);
             var data = new RunData(runId, set, result, model);
             lock (_gate)
@@ -250,6 +245,12 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
             _opening.Release();
         }
     }
+
+    /// <summary>A run of <paramref name="set"/> on the loaded model, each condition against the rest.</summary>
+    private static ExperimentRequest Request(ModelSpec spec, PromptSet set, string chatFormat, PoolingMethod pooling) =>
+        new(spec.ModelDirectory, spec.SaePath, spec.Layer, chatFormat, set, pooling,
+            new ComputeTarget(ComputeTarget.ParseDevice(spec.Device), ComputeTarget.ParseDType(spec.DType)), DefaultBatchSize,
+            Contrast.EachVersusRest(set.Conditions.Select(c => c.Name)));
 
     private RunSnapshot Snapshot(RunRecord r, ModelInfo? loaded)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components;
 using SaeExplorer.Core.Features;
 using SaeExplorer.Inference.Live;
 using SaeExplorer.Web.Application.Live;
+using SaeExplorer.Web.Infrastructure;
 
 namespace SaeExplorer.Web.Components.Pages.Live;
 
@@ -27,7 +28,7 @@ public sealed partial class Live : IDisposable
     private int? _selected;
     private string? _error;
     private bool _busy;
-    private CancellationTokenSource? _pending;
+    private readonly LatestOnly _requests = new();
 
     public static string PoolingName(PoolingMethod pooling) => PoolingChoices.First(c => c.Value == pooling).Name;
 
@@ -59,30 +60,27 @@ public sealed partial class Live : IDisposable
     private async Task AnalyzeAsync()
     {
         // A newer prompt supersedes the one in flight: cancel it so the model worker skips it if it has not started.
-        _pending?.Cancel();
-        _pending?.Dispose();
+        var token = _requests.Next();
         if (string.IsNullOrWhiteSpace(_text))
         {
-            _pending = null;
             _analysis = null;
             _error = null;
             _busy = false;
             return;
         }
-        var cts = _pending = new CancellationTokenSource();
         _busy = true;
         _error = null;
         try
         {
-            var analysis = await Mediator.Send(new AnalyzePromptQuery(new PromptInput(_text, _chatFormat, _systemPrompt), _pooling), cts.Token);
-            if (cts.IsCancellationRequested)
+            var analysis = await Mediator.Send(new AnalyzePromptQuery(new PromptInput(_text, _chatFormat, _systemPrompt), _pooling), token);
+            if (token.IsCancellationRequested)
                 return;
             _analysis = analysis;
             if (_selected is { } s && !analysis.Top.Any(f => f.Feature == s))
                 _selected = null;
             _selected ??= analysis.Top.FirstOrDefault()?.Feature;
         }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             return;
         }
@@ -91,13 +89,10 @@ public sealed partial class Live : IDisposable
             _error = e.Message;
             _analysis = null;
         }
-        if (ReferenceEquals(_pending, cts))
+        // A superseded request leaves the spinner to the one that replaced it.
+        if (!token.IsCancellationRequested)
             _busy = false;
     }
 
-    public void Dispose()
-    {
-        _pending?.Cancel();
-        _pending?.Dispose();
-    }
+    public void Dispose() => _requests.Dispose();
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components;
 using SaeExplorer.Core.Features;
 using SaeExplorer.Storage;
 using SaeExplorer.Web.Application.Umap;
+using SaeExplorer.Web.Infrastructure;
 
 namespace SaeExplorer.Web.Components.Pages.Umap;
 
@@ -17,7 +18,7 @@ public sealed partial class Umap : IDisposable
     private UmapView? _view;
     private string? _error;
     private bool _busy;
-    private CancellationTokenSource? _pending;
+    private readonly LatestOnly _requests = new();
 
     private Task OnRunChanged(string runId)
     {
@@ -36,16 +37,14 @@ public sealed partial class Umap : IDisposable
         if (_runId is null || (_view is { } shown && shown.RunId == _runId && shown.Pooling == _pooling))
             return;
         // The page stops waiting for maps it no longer shows; the fit itself goes on into the cache for the next visit.
-        _pending?.Cancel();
-        _pending?.Dispose();
-        var cts = _pending = new CancellationTokenSource();
+        var token = _requests.Next();
         _busy = true;
         _error = null;
         try
         {
-            _view = await Mediator.Send(new ComputeUmapQuery(_runId, _pooling), cts.Token);
+            _view = await Mediator.Send(new ComputeUmapQuery(_runId, _pooling), token);
         }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             return;
         }
@@ -73,9 +72,5 @@ public sealed partial class Umap : IDisposable
 
     private static string Format(double? value) => value?.ToString("F3", CultureInfo.InvariantCulture) ?? "—";
 
-    public void Dispose()
-    {
-        _pending?.Cancel();
-        _pending?.Dispose();
-    }
+    public void Dispose() => _requests.Dispose();
 }
