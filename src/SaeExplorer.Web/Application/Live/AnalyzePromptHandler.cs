@@ -15,12 +15,13 @@ public sealed class AnalyzePromptHandler(LiveModelService models, FeatureStore s
         var tokensActive = new int[pooled.FeatureCount];
         foreach (int feature in prompt.Features.Indices)
             tokensActive[feature]++;
-        var labels = store.Labels(models.Current!.SaeFingerprint);
+        string sae = models.Current!.SaeFingerprint;
         var top = Enumerable.Range(0, pooled.ActiveCount)
             .OrderByDescending(i => pooled.Values[i]).ThenBy(i => pooled.Indices[i])
             .Take(request.Top)
-            .Select(i => pooled.Indices[i])
-            .Select(f => new ActiveFeature(f, pooled.Values[Array.BinarySearch(pooled.Indices, f)], tokensActive[f], labels.GetValueOrDefault(f)?.Label))
+            // Labels by id for the features shown only: a keystroke should not scan every label of the SAE.
+            .Select(i => (Feature: pooled.Indices[i], Value: pooled.Values[i]))
+            .Select(f => new ActiveFeature(f.Feature, f.Value, tokensActive[f.Feature], store.GetLabel(sae, f.Feature)?.Label))
             .ToList();
         return new LiveAnalysis(prompt, request.Pooling, pooled.ActiveCount, top, clock.Elapsed.TotalMilliseconds);
     }
