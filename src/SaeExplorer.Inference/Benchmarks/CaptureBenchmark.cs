@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SaeExplorer.Core.Features;
 using SaeExplorer.Inference.Models.Llama;
 using SaeExplorer.Inference.Saes;
 using TorchSharp;
@@ -120,6 +121,7 @@ public sealed class CaptureBenchmark(LlamaConfig config, ScalarType dtype, IRead
 
         int nnz = 0;
         double encode = Median(() => { nnz = sae.EncodeSparse(x, chunkTokens).NonZeroCount; }, reps, device);
+        double encodeTorch = Median(() => sae.EncodeSparse(x, chunkTokens, deviceKernels: false), reps, device);
         double matmul = Median(() =>
         {
             for (int s = 0; s < tokens; s += chunkTokens)
@@ -127,18 +129,39 @@ public sealed class CaptureBenchmark(LlamaConfig config, ScalarType dtype, IRead
                 using var y = x.narrow(0, s, Math.Min(chunkTokens, tokens - s)).matmul(sae.EncoderWeight);
             }
         }, reps, device);
+        // The two routes must give the same matrix, entry for entry.
+        var fast = sae.EncodeSparse(x, chunkTokens);
+        var reference = sae.EncodeSparse(x, chunkTokens, deviceKernels: false);
+        bool identical = Same(fast, reference);
+        // JumpReLU's thresholds go through the kernels' other branch; some negative, so that ReLU still decides there.
+        int few = Math.Min(tokens, chunkTokens);
+        var thresholds = ((rand([dSae], ScalarType.Float32, device) - 0.25) * sigma).to_type(dtype);
+        using var jump = new JumpReluSae(new SaeConfig("jumprelu", dIn, dSae, false, null, SaeFormat.SaeLens, "synthetic"),
+            sae.EncoderWeight.clone(), (sae.get_parameter("b_enc") ?? throw new InvalidOperationException("b_enc")).clone() + 0.5 * sigma,
+            sae.DecoderWeight.clone(), zeros([dIn], dtype, device), thresholds);
+        var xFew = x.narrow(0, 0, few);
+        bool jumpIdentical = Same(jump.EncodeSparse(xFew, chunkTokens), jump.EncodeSparse(xFew, chunkTokens, deviceKernels: false));
         return new Dictionary<string, object?>
         {
             ["tokens"] = tokens,
             ["d_in"] = dIn,
             ["d_sae"] = dSae,
+            ["chunk_tokens"] = chunkTokens,
+            ["sparse_route"] = sae.SparseRoute(),
             ["active_per_token"] = nnz / (double)tokens,
             ["sae_encode_sparse_s"] = encode,
+            ["sae_encode_sparse_torch_route_s"] = encodeTorch,
+            ["routes_identical"] = identical,
+            ["routes_identical_jumprelu"] = jumpIdentical,
             ["bare_matmul_s"] = matmul,
             ["encode_over_matmul"] = encode / matmul,
+            ["torch_route_over_matmul"] = encodeTorch / matmul,
             ["matmul_tflops"] = 2.0 * tokens * dIn * dSae / matmul / 1e12,
         };
     }
+
+    private static bool Same(SparseFeatureMatrix a, SparseFeatureMatrix b) =>
+        a.RowStarts.SequenceEqual(b.RowStarts) && a.Indices.SequenceEqual(b.Indices) && a.Values.SequenceEqual(b.Values);
 
     private void Forward(LlamaForCausalLM model, IReadOnlyList<int[]> prompts)
     {

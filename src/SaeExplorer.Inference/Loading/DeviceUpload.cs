@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using SaeExplorer.Inference.Cuda;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,9 +26,6 @@ public sealed class DeviceUpload : IDisposable
             throw new ArgumentException("pinned uploads only make sense for a CUDA device", nameof(device));
         _device = device;
     }
-
-    [DllImport("LibTorchSharp")]
-    private static extern IntPtr THSTensor_data(IntPtr handle);
 
     /// <summary>Reads <paramref name="byteLength"/> bytes at <paramref name="fileOffset"/> into a new device tensor.</summary>
     public Tensor Read(SafeFileHandle file, long fileOffset, long byteLength, ScalarType dtype, long[] shape)
@@ -62,7 +60,7 @@ public sealed class DeviceUpload : IDisposable
 
     private static unsafe void Fill(SafeFileHandle file, long offset, Tensor buffer, long bytes)
     {
-        byte* start = (byte*)THSTensor_data(buffer.Handle);
+        byte* start = (byte*)NativeTensor.DataPointer(buffer);
         long slice = Math.Max(1 << 20, (bytes + Readers - 1) / Readers);
         Parallel.For(0, (int)((bytes + slice - 1) / slice), new ParallelOptions { MaxDegreeOfParallelism = Readers }, i =>
         {

@@ -1,4 +1,5 @@
 using SaeExplorer.Core.Features;
+using SaeExplorer.Inference.Cuda;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -34,6 +35,20 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
     }
 
     public SaeConfig Config { get; }
+
+    // Page-locked buffers for the sparse results on their way to the host, kept between calls (pinning memory is
+    // slow); like all tensor work, EncodeSparse runs on one thread at a time.
+    private PinnedStaging? _staging;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _staging?.Dispose();
+            _staging = null;
+        }
+        base.Dispose(disposing);
+    }
     public int DIn => Config.DIn;
     public int DSae => Config.DSae;
     public Device Device => W_enc.device;
@@ -90,15 +105,24 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
     /// <summary>
     /// Encodes [tokens, d_in] activations in chunks of <paramref name="chunkTokens"/> and keeps only the active
     /// latents: the dense [tokens, d_sae] matrix never exists at once (20,000 tokens × 65,536 latents would be 5 GB).
+    /// On a CUDA device the active entries come from NVRTC-compiled kernels (<see cref="SparseActivationKernels"/>)
+    /// where the architecture allows (ReLU, JumpReLU); elsewhere, or where NVRTC is missing, from torch's nonzero.
+    /// Both give identical matrices.
     /// </summary>
     /// <param name="quality">when given, each chunk is also decoded and its reconstruction error accumulated there</param>
-    public SparseFeatureMatrix EncodeSparse(Tensor activations, int chunkTokens = 1024, ReconstructionStatistics? quality = null)
+    /// <param name="deviceKernels">false forces torch's route (to compare the two)</param>
+    public SparseFeatureMatrix EncodeSparse(Tensor activations, int chunkTokens = 1024, ReconstructionStatistics? quality = null, bool deviceKernels = true)
     {
         if (activations.dim() != 2 || activations.shape[1] != DIn)
             throw new ArgumentException($"expected activations [tokens, {DIn}], got [{string.Join(", ", activations.shape)}]", nameof(activations));
+        if (chunkTokens <= 0)
+            throw new ArgumentOutOfRangeException(nameof(chunkTokens), chunkTokens, "the chunk must hold at least one token");
         int tokens = (int)activations.shape[0];
         if (tokens == 0)
             return new SparseFeatureMatrix(0, DSae, [0], [], []);
+        if (deviceKernels && SparseKernels() is { } kernels)
+            return EncodeSparseOnDevice(activations, chunkTokens, kernels, quality);
+
         var starts = new int[tokens + 1];
         var indexChunks = new List<int[]>();
         var valueChunks = new List<float[]>();
@@ -112,14 +136,13 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
             quality?.Add(chunk, features, Decode(features));
             // Only the active entries cross to the host: their (row, column) pairs from one scan of the block
             // (row-major, so each row's latents come ascending) and their values gathered at those pairs — not the
-            // dense [n, d_sae] block. (A variant that kept every chunk's results on the device until the end took
-            // 87 ms against this version's 53 ms for 20,929 tokens on an H100, in a run whose other timings were noisy.)
+            // dense [n, d_sae] block.
             var nz = features.nonzero();
             var rows = nz[.., 0];
             var columns = nz[.., 1];
-            var values = features.index([rows, columns]).to_type(ScalarType.Float32).cpu().data<float>().ToArray();
-            var columnArray = columns.to_type(ScalarType.Int32).cpu().data<int>().ToArray();
-            var counts = rows.bincount(null, n).cpu().data<long>().ToArray();
+            var values = NativeTensor.ToArray<float>(features.index([rows, columns]).to_type(ScalarType.Float32));
+            var columnArray = NativeTensor.ToArray<int>(columns.to_type(ScalarType.Int32));
+            var counts = NativeTensor.ToArray<long>(rows.bincount(null, n));
             for (int r = 0; r < n; r++)
                 starts[begin + r + 1] = starts[begin + r] + (int)counts[r];
             indexChunks.Add(columnArray);
@@ -137,6 +160,105 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
         }
         return new SparseFeatureMatrix(tokens, DSae, starts, indices, allValues);
     }
+
+    /// <summary>Which route <see cref="EncodeSparse"/> takes on this SAE's device, and why (for benchmark reports).</summary>
+    public string SparseRoute()
+    {
+        if (!HasSparseKernelRule)
+            return "torch (this architecture has no sparse kernel)";
+        return SparseActivationKernels.For(Device, out var problem) is { } kernels ? $"nvrtc kernels ({kernels.Architecture})" : $"torch ({problem})";
+    }
+
+    private SparseActivationKernels? SparseKernels() =>
+        HasSparseKernelRule && DType is ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float32
+            ? SparseActivationKernels.For(Device, out _)
+            : null;
+
+    private SparseFeatureMatrix EncodeSparseOnDevice(Tensor activations, int chunkTokens, SparseActivationKernels kernels, ReconstructionStatistics? quality)
+    {
+        int tokens = (int)activations.shape[0];
+        int chunks = (tokens + chunkTokens - 1) / chunkTokens;
+        var starts = new int[tokens + 1];
+        var columnChunks = new int[chunks][];
+        var valueChunks = new float[chunks][];
+        var staging = _staging ??= new PinnedStaging();
+        using var copied = CudaEvent.TryCreate(Math.Max(0, (int)Device.index));
+        Tensor? block = KernelInput(activations, 0, Math.Min(chunkTokens, tokens), quality);
+        try
+        {
+            for (int c = 0; c < chunks; c++)
+            {
+                using var scope = NewDisposeScope();
+                int begin = c * chunkTokens, n = Math.Min(chunkTokens, tokens - begin);
+                var (counts, columns, values) = kernels.Extract(block!, quality is null ? SparseKernelThreshold : null);
+                // Stream order keeps the block alive for the kernels already enqueued; its memory goes to the next matmul.
+                block!.Dispose();
+                block = null;
+                var hostCounts = staging.CopyToHost("counts", counts);
+                var hostColumns = staging.CopyToHost("columns", columns);
+                var hostValues = staging.CopyToHost("values", values);
+                copied?.Record();
+                // The next chunk's matmul goes in behind those copies, so the GPU works on it while the host unpacks this chunk.
+                if (c + 1 < chunks)
+                    block = KernelInput(activations, begin + n, Math.Min(chunkTokens, tokens - begin - n), quality);
+                if (copied is null)
+                    cuda.synchronize(Device);
+                else
+                    copied.Wait();
+                var rowCounts = new int[n];
+                NativeTensor.CopyTo(hostCounts, rowCounts.AsSpan());
+                for (int r = 0; r < n; r++)
+                    starts[begin + r + 1] = starts[begin + r] + rowCounts[r];
+                columnChunks[c] = GC.AllocateUninitializedArray<int>((int)hostColumns.numel());
+                valueChunks[c] = GC.AllocateUninitializedArray<float>((int)hostValues.numel());
+                NativeTensor.CopyTo(hostColumns, columnChunks[c].AsSpan());
+                NativeTensor.CopyTo(hostValues, valueChunks[c].AsSpan());
+            }
+        }
+        finally
+        {
+            block?.Dispose();
+        }
+        // Uninitialised: zeroing 20 MB on one thread cost more than the copies, which touch the pages on many.
+        var indices = GC.AllocateUninitializedArray<int>(starts[tokens]);
+        var allValues = GC.AllocateUninitializedArray<float>(starts[tokens]);
+        // In pieces of 256 Ki entries, so that many threads share the copying (and the first touch of the pages).
+        const int Piece = 1 << 18;
+        var pieces = new List<(int Chunk, int From)>();
+        for (int c = 0; c < chunks; c++)
+            for (int from = 0; from < columnChunks[c].Length; from += Piece)
+                pieces.Add((c, from));
+        Parallel.ForEach(pieces, piece =>
+        {
+            var (c, from) = piece;
+            int at = starts[c * chunkTokens] + from, length = Math.Min(Piece, columnChunks[c].Length - from);
+            columnChunks[c].AsSpan(from, length).CopyTo(indices.AsSpan(at, length));
+            valueChunks[c].AsSpan(from, length).CopyTo(allValues.AsSpan(at, length));
+        });
+        return new SparseFeatureMatrix(tokens, DSae, starts, indices, allValues);
+    }
+
+    /// <summary>
+    /// What the kernels read for tokens [begin, begin + n): the pre-activations (the kernels apply the activation as
+    /// they read), or, when the reconstruction is measured and needs them anyway, the dense features. Outlives the
+    /// caller's dispose scope; the caller disposes it.
+    /// </summary>
+    private Tensor KernelInput(Tensor activations, int begin, int n, ReconstructionStatistics? quality)
+    {
+        using var scope = NewDisposeScope();
+        var chunk = activations.narrow(0, begin, n);
+        if (quality is null)
+            return PreActivations(chunk).DetachFromDisposeScope();
+        var features = Encode(chunk);
+        quality.Add(chunk, features, Decode(features));
+        return features.DetachFromDisposeScope();
+    }
+
+    /// <summary>Whether the CUDA sparse kernels implement this architecture's activation (value &gt; 0, and &gt; a threshold if any).</summary>
+    private protected virtual bool HasSparseKernelRule => false;
+
+    /// <summary>The per-latent threshold the sparse kernels apply (JumpReLU), or null.</summary>
+    private protected virtual Tensor? SparseKernelThreshold => null;
 
     /// <summary>MSE, fraction of variance explained and L0 of this SAE on activations [tokens, d_in].</summary>
     public SaeReconstructionQuality Evaluate(Tensor activations)
@@ -158,6 +280,8 @@ public sealed class ReluSae : SparseAutoencoder
 
     // In place: pre-activations are a fresh tensor of Encode's, and a second [tokens, d_sae] buffer would cost a pass.
     protected override Tensor Activate(Tensor pre) => pre.relu_();
+
+    private protected override bool HasSparseKernelRule => true;
 }
 
 /// <summary>JumpReLU: a latent fires only above its learned threshold, and then passes its pre-activation.</summary>
@@ -172,6 +296,9 @@ public sealed class JumpReluSae : SparseAutoencoder
         this.threshold = new Parameter(threshold, requires_grad: false);
         RegisterComponents();
     }
+
+    private protected override bool HasSparseKernelRule => true;
+    private protected override Tensor? SparseKernelThreshold => threshold;
 
     // SAELens: relu(pre) * (pre > threshold); the relu only matters for negative thresholds.
     protected override Tensor Activate(Tensor pre)
