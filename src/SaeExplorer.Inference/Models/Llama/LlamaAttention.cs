@@ -1,3 +1,4 @@
+using SaeExplorer.Inference.Cuda;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -51,22 +52,34 @@ public sealed class LlamaAttention : Module<Tensor, Tensor>
         long n = x.shape[0];
         int qWidth = _heads * _headDim, kvWidth = _kvHeads * _headDim;
         var qkv = functional.linear(x, _qkv);
-        var c = cos.unsqueeze(1);
-        var s = sin.unsqueeze(1);
-        var q = RotaryEmbedding.Apply(qkv.narrow(1, 0, qWidth).view(n, _heads, _headDim), c, s);
-        var k = RotaryEmbedding.Apply(qkv.narrow(1, qWidth, kvWidth).view(n, _kvHeads, _headDim), c, s);
-        var v = qkv.narrow(1, qWidth + kvWidth, kvWidth).view(n, _kvHeads, _headDim);
-
-        // [B, heads, Tmax, D] for scaled_dot_product_attention.
-        var qp = batch.Pad(q).transpose(1, 2);
-        var kp = batch.Pad(k).transpose(1, 2);
-        var vp = batch.Pad(v).transpose(1, 2);
-        if (_kvHeads != _heads)
+        Tensor qp, kp, vp;
+        if (LlamaKernels.For(qkv) is { } kernels && LlamaKernels.AttentionInputsFit(qkv, cos, sin, _heads, _kvHeads, _headDim))
         {
-            // Each KV head serves heads/kvHeads consecutive query heads (transformers' repeat_kv layout).
-            int groups = _heads / _kvHeads;
-            kp = kp.repeat_interleave(groups, 1);
-            vp = vp.repeat_interleave(groups, 1);
+            // One pass rotates q and k, scatters q/k/v into the padded layout and repeats the KV heads.
+            var (q, k, v) = kernels.AttentionInputs(qkv, cos, sin, batch.PadIndex, (long)batch.BatchSize * batch.MaxLength, _heads, _kvHeads, _headDim);
+            qp = q.view(batch.BatchSize, batch.MaxLength, _heads, _headDim).transpose(1, 2);
+            kp = k.view(batch.BatchSize, batch.MaxLength, _heads, _headDim).transpose(1, 2);
+            vp = v.view(batch.BatchSize, batch.MaxLength, _heads, _headDim).transpose(1, 2);
+        }
+        else
+        {
+            var c = cos.unsqueeze(1);
+            var s = sin.unsqueeze(1);
+            var q = RotaryEmbedding.Apply(qkv.narrow(1, 0, qWidth).view(n, _heads, _headDim), c, s);
+            var k = RotaryEmbedding.Apply(qkv.narrow(1, qWidth, kvWidth).view(n, _kvHeads, _headDim), c, s);
+            var v = qkv.narrow(1, qWidth + kvWidth, kvWidth).view(n, _kvHeads, _headDim);
+
+            // [B, heads, Tmax, D] for scaled_dot_product_attention.
+            qp = batch.Pad(q).transpose(1, 2);
+            kp = batch.Pad(k).transpose(1, 2);
+            vp = batch.Pad(v).transpose(1, 2);
+            if (_kvHeads != _heads)
+            {
+                // Each KV head serves heads/kvHeads consecutive query heads (transformers' repeat_kv layout).
+                int groups = _heads / _kvHeads;
+                kp = kp.repeat_interleave(groups, 1);
+                vp = vp.repeat_interleave(groups, 1);
+            }
         }
         // Equal lengths need only the causal mask, which lets PyTorch pick its flash kernel.
         var attn = batch.Mask is null

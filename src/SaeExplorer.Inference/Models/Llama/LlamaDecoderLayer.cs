@@ -32,8 +32,9 @@ public sealed class LlamaDecoderLayer : Module<Tensor, Tensor>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, PackedBatch batch)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.Forward(input_layernorm.forward(x), cos, sin, batch);
-        var output = h + mlp.forward(post_attention_layernorm.forward(h));
+        var attention = self_attn.Forward(input_layernorm.forward(x), cos, sin, batch);
+        var (h, normed) = post_attention_layernorm.AddThenForward(x, attention);
+        var output = h + mlp.forward(normed);
         return output.MoveToOuterDisposeScope();
     }
 }

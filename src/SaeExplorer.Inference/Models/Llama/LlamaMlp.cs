@@ -1,3 +1,4 @@
+using SaeExplorer.Inference.Cuda;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -33,7 +34,9 @@ public sealed class LlamaMlp : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var gateUp = functional.linear(x, _gateUp);
-        var gated = functional.silu(gateUp.narrow(-1, 0, _intermediate)) * gateUp.narrow(-1, _intermediate, _intermediate);
+        var gated = gateUp.dim() == 2 && LlamaKernels.For(gateUp) is { } kernels && LlamaKernels.SiluMulFits(gateUp, _intermediate)
+            ? kernels.SiluMul(gateUp, (int)_intermediate)
+            : functional.silu(gateUp.narrow(-1, 0, _intermediate)) * gateUp.narrow(-1, _intermediate, _intermediate);
         return down_proj.forward(gated).MoveToOuterDisposeScope();
     }
 }

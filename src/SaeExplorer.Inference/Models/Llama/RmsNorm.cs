@@ -1,3 +1,4 @@
+using SaeExplorer.Inference.Cuda;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -23,10 +24,23 @@ public sealed class RmsNorm : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
+        if (LlamaKernels.For(input) is { } kernels && LlamaKernels.NormFits(input, weight))
+            return kernels.RmsNorm(input, weight, _eps);
         using var scope = NewDisposeScope();
         var x = input.to_type(ScalarType.Float32);
         var variance = x.pow(2).mean([-1], keepdim: true);
         var normed = (x * torch.rsqrt(variance + _eps)).to_type(input.dtype);
         return (weight * normed).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The residual add h = x + delta and this norm of h (one fused pass on CUDA in bfloat16).</summary>
+    public (Tensor Sum, Tensor Normed) AddThenForward(Tensor x, Tensor delta)
+    {
+        if (LlamaKernels.For(x) is { } kernels && delta.dtype == x.dtype && LlamaKernels.NormFits(x, delta, weight))
+            return kernels.AddRmsNorm(x, delta, weight, _eps);
+        using var scope = NewDisposeScope();
+        var sum = x + delta;
+        var normed = forward(sum);
+        return (sum.MoveToOuterDisposeScope(), normed.MoveToOuterDisposeScope());
     }
 }
