@@ -18,6 +18,10 @@ public sealed class DeviceUpload : IDisposable
 
     private readonly Device _device;
     private readonly Dictionary<ScalarType, Tensor[]> _buffers = [];
+    // Per staging slot, the point after the last copy out of it: refilling a slot waits for that copy only, so the
+    // other slot's copy runs on while the disk or page cache fills this one. Null where the driver API is missing,
+    // and then each refill waits for the whole device.
+    private readonly CudaEvent?[] _copied = new CudaEvent?[2];
     private int _next;
 
     public DeviceUpload(Device device)
@@ -25,6 +29,9 @@ public sealed class DeviceUpload : IDisposable
         if (device.type != DeviceType.CUDA)
             throw new ArgumentException("pinned uploads only make sense for a CUDA device", nameof(device));
         _device = device;
+        int ordinal = Math.Max(0, (int)device.index);
+        _copied[0] = CudaEvent.TryCreate(ordinal);
+        _copied[1] = _copied[0] is null ? null : CudaEvent.TryCreate(ordinal);
     }
 
     /// <summary>Reads <paramref name="byteLength"/> bytes at <paramref name="fileOffset"/> into a new device tensor.</summary>
@@ -38,15 +45,19 @@ public sealed class DeviceUpload : IDisposable
         for (long done = 0; done < elements; done += ChunkElements)
         {
             long count = Math.Min(ChunkElements, elements - done);
-            var buffer = buffers[_next];
+            int slot = _next;
             _next ^= 1;
-            // The copy that last used this buffer was enqueued two chunks ago; waiting on the device here lets the
-            // other buffer's copy keep running while this one is refilled.
-            cuda.synchronize(_device);
+            var buffer = buffers[slot];
+            // The copy that last used this slot was enqueued two chunks ago.
+            if (_copied[slot] is { } copied)
+                copied.Wait();
+            else
+                cuda.synchronize(_device);
             Fill(file, fileOffset + done * elementSize, buffer, count * elementSize);
             using var source = buffer.narrow(0, 0, count);
             using var target = flat.narrow(0, done, count);
             target.copy_(source, true);
+            _copied[slot]?.Record();
         }
         return destination;
     }
@@ -55,14 +66,17 @@ public sealed class DeviceUpload : IDisposable
     public void Complete() => cuda.synchronize(_device);
 
     // Several readers at once: from the page cache one thread's copy tops out far below what PCIe takes, and on
-    // NVMe parallel requests keep the queue full.
-    private const int Readers = 4;
+    // NVMe parallel requests keep the queue full. From disk more than four made the cold load slower on the GPU
+    // machine; from memory more threads pay, so a region that is already cached gets them.
+    private const int DiskReaders = 4;
+    private static readonly int MemoryReaders = Math.Clamp(Environment.ProcessorCount, DiskReaders, 16);
 
     private static unsafe void Fill(SafeFileHandle file, long offset, Tensor buffer, long bytes)
     {
         byte* start = (byte*)NativeTensor.DataPointer(buffer);
-        long slice = Math.Max(1 << 20, (bytes + Readers - 1) / Readers);
-        Parallel.For(0, (int)((bytes + slice - 1) / slice), new ParallelOptions { MaxDegreeOfParallelism = Readers }, i =>
+        int readers = PageCache.ResidentFraction(file, offset, bytes) >= 0.95 ? MemoryReaders : DiskReaders;
+        long slice = Math.Max(1 << 20, (bytes + readers - 1) / readers);
+        Parallel.For(0, (int)((bytes + slice - 1) / slice), new ParallelOptions { MaxDegreeOfParallelism = readers }, i =>
         {
             long begin = i * slice;
             long length = Math.Min(slice, bytes - begin);
@@ -103,5 +117,7 @@ public sealed class DeviceUpload : IDisposable
             foreach (var b in pair)
                 b.Dispose();
         _buffers.Clear();
+        foreach (var copied in _copied)
+            copied?.Dispose();
     }
 }
