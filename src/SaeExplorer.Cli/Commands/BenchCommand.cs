@@ -24,9 +24,10 @@ internal static class BenchCommand
         var batchSizes = new Option<string>("--batch-sizes") { Description = "batch sizes for the 300-prompt workload", DefaultValueFactory = _ => "16,64" };
         var sae = new Option<bool>("--sae") { Description = "also time the SAE encode (8192 → 65,536 for the 70B) against a bare matmul" };
         var output = new Option<string?>("--out") { Description = "also write the JSON here" };
-        var capture = new Command("capture", "Time the capture forward pass on synthetic weights.") { synthetic, layers, device, gpus, dtype, batchSizes, sae, output };
+        var reps = new Option<int?>("--reps") { Description = "timed repetitions of each measurement after one warm-up (default: 15 for the one-prompt latency, 3 for the workload); 1 for a profiler run" };
+        var capture = new Command("capture", "Time the capture forward pass on synthetic weights.") { synthetic, layers, device, gpus, dtype, batchSizes, sae, reps, output };
         capture.SetAction(r => CliRunner.Run("bench capture", () => Run(r.GetValue(synthetic)!, r.GetValue(layers)!, r.GetValue(device)!, r.GetValue(gpus),
-            r.GetValue(dtype)!, r.GetValue(batchSizes)!, r.GetValue(sae), r.GetValue(output))));
+            r.GetValue(dtype)!, r.GetValue(batchSizes)!, r.GetValue(sae), r.GetValue(reps), r.GetValue(output))));
         var model = new Option<string>("--model") { Description = "model directory to load", Required = true };
         var deepest = new Option<int?>("--deepest-layer") { Description = "load only layers 0..N (default: everything, with the head)" };
         var loadDevice = new Option<string>("--device") { Description = "cuda or cpu", DefaultValueFactory = _ => "cuda" };
@@ -75,8 +76,10 @@ internal static class BenchCommand
             .Select(v => int.TryParse(v, out var i) && i > 0 ? i : throw new ArgumentException($"{option}: '{v}' is not a positive integer."))
             .ToArray();
 
-    private static int Run(string synthetic, string layers, string device, int gpus, string dtype, string batchSizes, bool withSae, string? output)
+    private static int Run(string synthetic, string layers, string device, int gpus, string dtype, string batchSizes, bool withSae, int? reps, string? output)
     {
+        if (reps is <= 0)
+            throw new ArgumentException($"--reps must be at least 1, not {reps}.");
         var config = SyntheticModels.Get(synthetic);
         var first = ComputeTarget.ParseDevice(device);
         var devices = ComputeTarget.Devices(first, gpus);
@@ -87,10 +90,10 @@ internal static class BenchCommand
             ["synthetic"] = synthetic,
             ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd"),
         };
-        foreach (var (k, v) in bench.Run(ParseInts(layers, "--layers"), ParseInts(batchSizes, "--batch-sizes")))
+        foreach (var (k, v) in bench.Run(ParseInts(layers, "--layers"), ParseInts(batchSizes, "--batch-sizes"), reps ?? 15, reps ?? 3))
             report[k] = v;
         if (withSae)
-            report["sae"] = bench.RunSae(config.HiddenSize, 8 * config.HiddenSize);
+            report["sae"] = bench.RunSae(config.HiddenSize, 8 * config.HiddenSize, reps: reps ?? 5);
         var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
         Console.WriteLine(json);
         if (output is not null)

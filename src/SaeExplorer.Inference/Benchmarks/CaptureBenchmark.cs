@@ -68,6 +68,8 @@ public sealed class CaptureBenchmark(LlamaConfig config, ScalarType dtype, IRead
             ["workload"] = new Dictionary<string, object?> { ["prompts"] = 300, ["tokens"] = tokens, ["min_len"] = lengths.Min(), ["max_len"] = lengths.Max() },
             ["devices"] = devices.Select(d => d.ToString()).ToList(),
             ["dtype"] = dtype.ToString(),
+            ["fused_layer_kernels"] = devices[0].type != DeviceType.CUDA ? "cpu: torch kernels"
+                : Cuda.CudaModule.For("llama_layer.cu", devices[0], out var problem) is { } module ? $"on ({module.Architecture})" : $"off ({problem})",
             ["by_layers"] = results.ToDictionary(r => r.Layers.ToString(), r => (object?)new Dictionary<string, object?>(r.Seconds.Select(kv => new KeyValuePair<string, object?>(kv.Key, kv.Value)))
             {
                 ["device_memory_in_use_gb"] = r.DeviceMemoryBytes / 1e9,
@@ -129,6 +131,13 @@ public sealed class CaptureBenchmark(LlamaConfig config, ScalarType dtype, IRead
                 using var y = x.narrow(0, s, Math.Min(chunkTokens, tokens - s)).matmul(sae.EncoderWeight);
             }
         }, reps, device);
+        double preActivations = Median(() =>
+        {
+            for (int s = 0; s < tokens; s += chunkTokens)
+            {
+                using var y = sae.PreActivations(x.narrow(0, s, Math.Min(chunkTokens, tokens - s)));
+            }
+        }, reps, device);
         // The two routes must give the same matrix, entry for entry.
         var fast = sae.EncodeSparse(x, chunkTokens);
         var reference = sae.EncodeSparse(x, chunkTokens, deviceKernels: false);
@@ -154,6 +163,7 @@ public sealed class CaptureBenchmark(LlamaConfig config, ScalarType dtype, IRead
             ["routes_identical"] = identical,
             ["routes_identical_jumprelu"] = jumpIdentical,
             ["bare_matmul_s"] = matmul,
+            ["pre_activations_only_s"] = preActivations,
             ["encode_over_matmul"] = encode / matmul,
             ["torch_route_over_matmul"] = encodeTorch / matmul,
             ["matmul_tflops"] = 2.0 * tokens * dIn * dSae / matmul / 1e12,
