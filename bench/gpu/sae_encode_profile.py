@@ -32,28 +32,30 @@ def kernel_table(prof, n=14):
 
 src = open("src/SaeExplorer.Inference/Cuda/sparse_activations.cu").read()
 mod = cp.RawModule(code=src, options=("--std=c++17",))
-K = {n: (mod.get_function(f"saex_count_active_{n}"), mod.get_function(f"saex_write_active_{n}")) for n in ("bf16_v8", "bf16_v1", "f32_v4", "f32_v1")}
+K = {n: (mod.get_function(f"saex_count_active_{n}"), mod.get_function(f"saex_write_active_{n}")) for n in ("bf16_v16", "bf16_v8", "bf16_v1", "f32_v8", "f32_v4", "f32_v1")}
 
 def cp_of(t):
     # CuPy has no bfloat16: hand it the raw 16-bit words.
     return cp.from_dlpack(t.view(torch.int16) if t.dtype == torch.bfloat16 else t)
 
-def kernel_sparse(pre, bias=None, threshold=None, variant="bf16_v8"):
+def kernel_sparse(pre, bias=None, threshold=None, variant="bf16_v16"):
+    # As SparseActivationKernels.Extract: counts per (row, warp segment), their exclusive scan, then the write pass.
     n, d = pre.shape
     count, write = K[variant]
-    counts = torch.empty(n, dtype=torch.int32, device=pre.device)
+    segments = torch.empty(n, 8, dtype=torch.int32, device=pre.device)
     none = cp.uint64(0)
     b = cp_of(bias) if bias is not None else none
     th = cp_of(threshold) if threshold is not None else none
-    count((n,), (256,), (cp_of(pre), b, th, cp.int32(d), cp_of(counts)))
-    ends = counts.cumsum(0, dtype=torch.int64)
+    count((n,), (256,), (cp_of(pre), b, th, cp.int32(d), cp_of(segments)))
+    flat = segments.view(-1)
+    ends = flat.cumsum(0, dtype=torch.int64)
     total = int(ends[-1])
-    starts = ends - counts
+    starts = ends - flat
     columns = torch.empty(total, dtype=torch.int32, device=pre.device)
     values = torch.empty(total, dtype=torch.float32, device=pre.device)
     if total:
         write((n,), (256,), (cp_of(pre), b, th, cp.int32(d), cp_of(starts), cp_of(columns), cp_of(values)))
-    return counts.cpu(), columns.cpu(), values.cpu()
+    return segments.sum(1, dtype=torch.int32).cpu(), columns.cpu(), values.cpu()
 
 def torch_sparse(features):
     nz = features.nonzero()
@@ -89,7 +91,8 @@ with torch.inference_mode():
         got4 = kernel_sparse(pre, variant="bf16_v1")
         checks[f"scalar_variant_{name}"] = all(torch.equal(a, c) for a, c in zip(ref, got4))
         pre32 = pre.float()
-        checks[f"f32_{name}"] = all(torch.equal(a, c) for a, c in zip(torch_sparse(pre32.relu()), kernel_sparse(pre32, variant="f32_v4")))
+        checks[f"f32_{name}"] = all(torch.equal(a, c) for a, c in zip(torch_sparse(pre32.relu()), kernel_sparse(pre32, variant="f32_v8")))
+        checks[f"v8_variant_{name}"] = all(torch.equal(a, c) for a, c in zip(ref, kernel_sparse(pre, variant="bf16_v8")))
         checks[f"active_per_token_{name}"] = float(ref[0].float().mean())
     res["checks"] = checks
     log("checks", checks)
