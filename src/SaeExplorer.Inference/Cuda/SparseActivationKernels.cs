@@ -5,13 +5,15 @@ namespace SaeExplorer.Inference.Cuda;
 
 /// <summary>
 /// The active latents of SAE pre-activations on a CUDA device, from the kernels of sparse_activations.cu compiled
-/// by NVRTC for the device's own architecture on first use. One pass counts each row's active latents, a scan of the
-/// counts gives each row's offset, a second pass writes (column, value) pairs in column order: the [tokens, d_sae]
-/// block is read twice and never written, and the host waits only for the total, to size the output.
+/// by NVRTC for the device's own architecture on first use. One pass counts the active latents of each row's
+/// segments (one per warp), a scan of the counts gives each segment's offset, a second pass writes (column, value)
+/// pairs in column order: the [tokens, d_sae] block is read twice and never written, and the host waits only for the
+/// total, to size the output.
 /// </summary>
 internal sealed class SparseActivationKernels
 {
     private const uint ThreadsPerRow = 256;
+    private const int WarpsPerRow = (int)ThreadsPerRow / 32;
     private const string SourceName = "sparse_activations.cu";
 
     private readonly CudaModule _module;
@@ -43,19 +45,22 @@ internal sealed class SparseActivationKernels
         var thresholds = threshold?.to(block.dtype, block.device).contiguous();
         string variant = Variant(block, d);
         IntPtr count = _module.Function($"saex_count_active_{variant}"), write = _module.Function($"saex_write_active_{variant}");
-        var counts = empty(rows, ScalarType.Int32, block.device);
         if (rows == 0)
-            return (counts.MoveToOuterDisposeScope(), empty(0, ScalarType.Int32, block.device).MoveToOuterDisposeScope(), empty(0, ScalarType.Float32, block.device).MoveToOuterDisposeScope());
+            return (empty(0, ScalarType.Int32, block.device).MoveToOuterDisposeScope(), empty(0, ScalarType.Int32, block.device).MoveToOuterDisposeScope(), empty(0, ScalarType.Float32, block.device).MoveToOuterDisposeScope());
+        // Counts per (row, segment): each warp of a row's block takes one contiguous segment of the row.
+        var segmentCounts = empty([rows, WarpsPerRow], ScalarType.Int32, block.device);
 
         IntPtr input = NativeTensor.DataPointer(block), noBias = IntPtr.Zero;
         IntPtr limits = thresholds is null ? IntPtr.Zero : NativeTensor.DataPointer(thresholds);
-        IntPtr countsAt = NativeTensor.DataPointer(counts);
+        IntPtr countsAt = NativeTensor.DataPointer(segmentCounts);
         void** countArguments = stackalloc void*[] { &input, &noBias, &limits, &d, &countsAt };
         _module.Launch(count, (uint)rows, ThreadsPerRow, countArguments);
-        var ends = counts.cumsum(0, ScalarType.Int64);
+        var flat = segmentCounts.view(-1);
+        var ends = flat.cumsum(0, ScalarType.Int64);
         // The one wait: the total sizes the output.
-        long total = ends[rows - 1].item<long>();
-        var starts = ends - counts;
+        long total = ends[(long)rows * WarpsPerRow - 1].item<long>();
+        var starts = ends - flat;
+        var counts = segmentCounts.sum([1], type: ScalarType.Int32);
         var columns = empty(total, ScalarType.Int32, block.device);
         var values = empty(total, ScalarType.Float32, block.device);
         if (total > 0)

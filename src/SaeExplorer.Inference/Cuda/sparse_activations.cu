@@ -1,9 +1,9 @@
 // Sparse SAE activations straight from the encoder's output, compiled at run time by NVRTC (CudaKernels.cs).
 //
 // torch's route — relu_, nonzero, a gather and a bincount — passes over the [tokens, d_sae] block four times and
-// synchronises with the host inside nonzero. Here one pass counts each row's active latents and a second writes
-// their (column, value) pairs in column order at the row's offset (an exclusive scan of the counts), so the block
-// is read twice and never written.
+// synchronises with the host inside nonzero. Here one pass counts the active latents of each row's segments (one per
+// warp) and a second writes their (column, value) pairs in column order at the segment's offset (an exclusive scan
+// of the counts), so the block is read twice and never written.
 //
 // A latent is active when its value v is > 0 (ReLU) and, for JumpReLU, also > its threshold; NaN is never
 // active. When a bias is given, v = round_to_dtype(pre + bias) — the rounding of torch's separate
@@ -99,50 +99,55 @@ __device__ __forceinline__ int Activate(const typename T::Storage* row, const ty
     return count;
 }
 
+// Each row is split into one contiguous segment per warp of the block (segment length a multiple of VEC); a warp
+// walks its segment 32 × VEC columns at a time, so only warp-level scans are needed and no block barrier.
+template <int VEC>
+__device__ __forceinline__ void Segment(int d, int& begin, int& end)
+{
+    int warps = blockDim.x >> 5, warp = threadIdx.x >> 5;
+    int length = ((d + warps - 1) / warps + VEC - 1) / VEC * VEC;
+    begin = min(d, warp * length);
+    end = min(d, begin + length);
+}
+
 template <class T, int VEC>
 __device__ void CountActive(const typename T::Storage* pre, const typename T::Storage* bias, const typename T::Storage* threshold,
                             int d, int* counts)
 {
-    __shared__ int warpTotals[32];
     const typename T::Storage* row = pre + (long long)blockIdx.x * d;
+    int begin, end;
+    Segment<VEC>(d, begin, end);
+    int lane = threadIdx.x & 31;
     int count = 0;
-    for (int column = threadIdx.x * VEC; column < d; column += blockDim.x * VEC)
+    for (int column = begin + lane * VEC; column < end; column += 32 * VEC)
     {
         float v[VEC];
         bool keep[VEC];
-        count += Activate<T, VEC>(row, bias, threshold, column, d, v, keep);
+        count += Activate<T, VEC>(row, bias, threshold, column, end, v, keep);
     }
     for (int offset = 16; offset > 0; offset >>= 1)
         count += __shfl_down_sync(0xffffffffu, count, offset);
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
     if (lane == 0)
-        warpTotals[warp] = count;
-    __syncthreads();
-    if (threadIdx.x == 0)
-    {
-        int total = 0;
-        for (int w = 0; w < warps; w++)
-            total += warpTotals[w];
-        counts[blockIdx.x] = total;
-    }
+        counts[(long long)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5)] = count;
 }
 
+// segmentStarts: where each (row, segment)'s entries begin, the exclusive scan of CountActive's counts in row-major
+// order, so that a row's segments, and so its columns, follow each other in ascending order.
 template <class T, int VEC>
 __device__ void WriteActive(const typename T::Storage* pre, const typename T::Storage* bias, const typename T::Storage* threshold,
-                            int d, const long long* rowStarts, int* columns, float* values)
+                            int d, const long long* segmentStarts, int* columns, float* values)
 {
-    __shared__ int warpScan[32];
     const typename T::Storage* row = pre + (long long)blockIdx.x * d;
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
-    long long next = rowStarts[blockIdx.x];
-    // Tiles of blockDim.x * VEC consecutive columns; within a tile thread t holds columns t*VEC .. t*VEC+VEC-1, so a
-    // block-wide exclusive scan of the per-thread counts keeps the row's columns in ascending order.
-    for (int tile = 0; tile < d; tile += blockDim.x * VEC)
+    int begin, end;
+    Segment<VEC>(d, begin, end);
+    int lane = threadIdx.x & 31;
+    long long next = segmentStarts[(long long)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5)];
+    for (int tile = begin; tile < end; tile += 32 * VEC)
     {
-        int column = tile + threadIdx.x * VEC;
+        int column = tile + lane * VEC;
         float v[VEC];
         bool keep[VEC];
-        int count = Activate<T, VEC>(row, bias, threshold, column, d, v, keep);
+        int count = Activate<T, VEC>(row, bias, threshold, column, end, v, keep);
         int inclusive = count;
         for (int offset = 1; offset < 32; offset <<= 1)
         {
@@ -150,23 +155,7 @@ __device__ void WriteActive(const typename T::Storage* pre, const typename T::St
             if (lane >= offset)
                 inclusive += other;
         }
-        if (lane == 31)
-            warpScan[warp] = inclusive;
-        __syncthreads();
-        if (warp == 0)
-        {
-            int total = lane < warps ? warpScan[lane] : 0;
-            for (int offset = 1; offset < 32; offset <<= 1)
-            {
-                int other = __shfl_up_sync(0xffffffffu, total, offset);
-                if (lane >= offset)
-                    total += other;
-            }
-            if (lane < warps)
-                warpScan[lane] = total;
-        }
-        __syncthreads();
-        long long at = next + (warp == 0 ? 0 : warpScan[warp - 1]) + inclusive - count;
+        long long at = next + inclusive - count;
 #pragma unroll
         for (int j = 0; j < VEC; j++)
         {
@@ -177,8 +166,7 @@ __device__ void WriteActive(const typename T::Storage* pre, const typename T::St
                 at++;
             }
         }
-        next += warpScan[warps - 1];
-        __syncthreads();
+        next += __shfl_sync(0xffffffffu, inclusive, 31);
     }
 }
 
@@ -189,10 +177,10 @@ __device__ void WriteActive(const typename T::Storage* pre, const typename T::St
         CountActive<T, VEC>(pre, bias, threshold, d, counts);                                                            \
     }                                                                                                                    \
     extern "C" __global__ void saex_write_active_##NAME(const T::Storage* pre, const T::Storage* bias,                   \
-                                                        const T::Storage* threshold, int d, const long long* rowStarts,  \
+                                                        const T::Storage* threshold, int d, const long long* starts,     \
                                                         int* columns, float* values)                                     \
     {                                                                                                                    \
-        WriteActive<T, VEC>(pre, bias, threshold, d, rowStarts, columns, values);                                        \
+        WriteActive<T, VEC>(pre, bias, threshold, d, starts, columns, values);                                           \
     }
 
 SAEX_INSTANTIATE(bf16_v16, Bf16, 16)
