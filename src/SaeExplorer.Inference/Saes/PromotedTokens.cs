@@ -19,6 +19,13 @@ public static class PromotedTokens
 {
     public static IReadOnlyList<PromotedTokensResult> Compute(SparseAutoencoder sae, string modelDirectory, IEnumerable<int> features, int top = 10)
     {
+        var list = features.ToList();
+        // Checked here: torch's index_select would fail with "index out of range in self" and no feature number.
+        foreach (var f in list)
+        {
+            if (f < 0 || f >= sae.DSae)
+                throw new ArgumentException($"feature {f} is outside this SAE's latents, numbered 0 to {sae.DSae - 1}.", nameof(features));
+        }
         var config = Models.Llama.LlamaConfig.Load(Path.Combine(modelDirectory, "config.json"));
         using var dir = ModelDirectory.Open(modelDirectory);
         string name = dir.Contains("lm_head.weight") ? "lm_head.weight"
@@ -27,7 +34,6 @@ public static class PromotedTokens
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var unembed = dir.ReadTensor(name, [config.VocabSize, config.HiddenSize]).to(ScalarType.Float32, sae.Device);
-        var list = features.ToList();
         var index = tensor(list.Select(f => (long)f).ToArray(), device: sae.Device);
         var directions = sae.DecoderWeight.index_select(0, index).to_type(ScalarType.Float32);
         var logits = directions.matmul(unembed.t());

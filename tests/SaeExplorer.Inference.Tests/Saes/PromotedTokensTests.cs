@@ -28,6 +28,15 @@ public sealed class PromotedTokensTests
     }
 
     [Fact]
+    public void A_feature_outside_the_sae_is_refused_with_its_number_and_the_range()
+    {
+        using var sae = SaeLoader.Load(Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt"), ScalarType.Float32, CPU);
+        var e = Assert.Throws<ArgumentException>(() => PromotedTokens.Compute(sae, FixturePaths.TinyModel, [7, sae.DSae]));
+        Assert.Contains($"feature {sae.DSae} is outside this SAE's latents, numbered 0 to {sae.DSae - 1}", e.Message);
+        Assert.Throws<ArgumentException>(() => PromotedTokens.Compute(sae, FixturePaths.TinyModel, [-1]));
+    }
+
+    [Fact]
     public void A_checkpoint_without_lm_head_is_refused_by_name()
     {
         using var tmp = FixturePaths.NewTempDirectory();

@@ -107,6 +107,41 @@ public sealed class DashboardFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Clicks <paramref name="target"/> until the page's address matches <paramref name="url"/> (a glob), up to three
+    /// times with <paramref name="perTry"/> each. On a loaded CI box a click that leads to a navigation has twice gone
+    /// without effect (the click was made, the address never changed); a user clicks again, and so does the test.
+    /// The failure message carries the app's log.
+    /// </summary>
+    public async Task ClickUntilAtAsync(IPage page, ILocator target, string url, TimeSpan? perTry = null)
+    {
+        float timeout = (float)(perTry ?? TimeSpan.FromSeconds(20)).TotalMilliseconds;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // A late navigation may have removed the target since the last try; then there is nothing to click.
+                await target.ClickAsync(new() { Timeout = attempt == 1 ? 30_000 : 5_000 });
+            }
+            catch (TimeoutException) when (attempt > 1)
+            {
+            }
+            try
+            {
+                await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit, Timeout = timeout });
+                return;
+            }
+            catch (TimeoutException e) when (attempt == 3)
+            {
+                string log = Server.Log;
+                throw new TimeoutException($"three clicks did not lead to {url}; the app's log ends with:\n{(log.Length <= 4000 ? log : log[^4000..])}", e);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+    }
+
     public async Task DisposeAsync()
     {
         if (Browser is not null)

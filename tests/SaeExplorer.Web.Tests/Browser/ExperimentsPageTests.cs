@@ -41,23 +41,13 @@ public sealed partial class ExperimentsPageTests(DashboardFixture dashboard)
         {
             var page = await dashboard.NewPageAsync("/experiments");
             var row = page.Locator("tr").Filter(new() { Has = page.Locator("[data-testid=run-id]", new() { HasTextRegex = new($"^{Regex.Escape(dashboard.BuiltInRunId!)}$") }) });
-            await row.GetByTestId(button).ClickAsync();
-            try
-            {
-                await page.WaitForURLAsync("**" + path, new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
-            }
-            catch (TimeoutException e)
-            {
-                throw new TimeoutException($"{button} did not open {path}; the app's log ends with:\n{Tail(dashboard.Server.Log)}", e);
-            }
+            await dashboard.ClickUntilAtAsync(page, row.GetByTestId(button), "**" + path);
             await Assertions.Expect(page.GetByTestId(ready)).ToBeVisibleAsync(new() { Timeout = 60_000 });
             // The page shows the run that was opened, not merely the newest.
             await Assertions.Expect(page.GetByTestId("run-picker")).ToContainTextAsync(dashboard.BuiltInRunId!);
             await page.Context.CloseAsync();
         }
     }
-
-    private static string Tail(string log) => log.Length <= 4000 ? log : log[^4000..];
 
     [Fact]
     public async Task A_prompt_set_made_in_the_form_is_validated_saved_and_runs_its_six_prompts()

@@ -43,8 +43,7 @@ public sealed class LivePageTests(DashboardFixture dashboard)
             .EvaluateAllAsync<string[]>("spans => spans.map(s => s.dataset.value)");
         Assert.Contains(values, v => float.Parse(v, CultureInfo.InvariantCulture) > 0);
 
-        await page.GetByTestId("open-feature").Nth(2).ClickAsync();
-        await page.WaitForURLAsync($"**/feature/{third}", new() { WaitUntil = WaitUntilState.Commit });
+        await dashboard.ClickUntilAtAsync(page, page.GetByTestId("open-feature").Nth(2), $"**/feature/{third}");
     }
 
     [Fact]
