@@ -67,8 +67,12 @@ internal sealed unsafe class CudaDriver
         return driver;
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, IntPtr> _primaryContexts = new();
+
     /// <summary>The device's primary context (PyTorch's), retained once per device for the life of the process.</summary>
-    public IntPtr PrimaryContext(int ordinal)
+    public IntPtr PrimaryContext(int ordinal) => _primaryContexts.GetOrAdd(ordinal, RetainPrimaryContext);
+
+    private IntPtr RetainPrimaryContext(int ordinal)
     {
         int device;
         Check(_deviceGet(&device, ordinal), "cuDeviceGet");
