@@ -69,7 +69,7 @@ public sealed class CaptureBenchmark(LlamaConfig config, ScalarType dtype, IRead
             ["devices"] = devices.Select(d => d.ToString()).ToList(),
             ["dtype"] = dtype.ToString(),
             ["fused_layer_kernels"] = devices[0].type != DeviceType.CUDA ? "cpu: torch kernels"
-                : Cuda.CudaModule.For("llama_layer.cu", devices[0], out var problem) is { } module ? $"on ({module.Architecture})" : $"off ({problem})",
+                : Cuda.CudaModule.For(Cuda.LlamaKernels.SourceName, devices[0], out var problem) is { } module ? $"on ({module.Architecture})" : $"off ({problem})",
             ["by_layers"] = results.ToDictionary(r => r.Layers.ToString(), r => (object?)new Dictionary<string, object?>(r.Seconds.Select(kv => new KeyValuePair<string, object?>(kv.Key, kv.Value)))
             {
                 ["device_memory_in_use_gb"] = r.DeviceMemoryBytes / 1e9,

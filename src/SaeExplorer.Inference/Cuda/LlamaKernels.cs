@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,7 +12,8 @@ namespace SaeExplorer.Inference.Cuda;
 /// </summary>
 internal sealed class LlamaKernels
 {
-    private const string SourceName = "llama_layer.cu";
+    /// <summary>The embedded CUDA source these kernels come from.</summary>
+    internal const string SourceName = "llama_layer.cu";
     // saex_rms_norm reads rows as 8-value vectors and keeps at most 8 of them per thread.
     private const int NormVectorsPerThread = 8;
 
@@ -28,19 +30,14 @@ internal sealed class LlamaKernels
         _attentionInputs = module.Function("saex_attention_inputs");
     }
 
-    private static readonly Dictionary<CudaModule, LlamaKernels> ByModule = [];
+    private static readonly ConcurrentDictionary<CudaModule, LlamaKernels> ByModule = new();
 
     /// <summary>The kernels for a tensor's device when it is a bfloat16 CUDA tensor and they compiled, else null.</summary>
     public static LlamaKernels? For(Tensor x)
     {
         if (x.dtype != ScalarType.BFloat16 || x.device_type != DeviceType.CUDA || CudaModule.For(SourceName, x.device, out _) is not { } module)
             return null;
-        lock (ByModule)
-        {
-            if (!ByModule.TryGetValue(module, out var kernels))
-                ByModule[module] = kernels = new LlamaKernels(module);
-            return kernels;
-        }
+        return ByModule.GetOrAdd(module, m => new LlamaKernels(m));
     }
 
     /// <summary>Whether <see cref="RmsNorm"/> and <see cref="AddRmsNorm"/> take these (contiguous, 16-byte aligned) tensors.</summary>

@@ -29,7 +29,7 @@ public sealed class SparseActivationKernelsTests
     [Fact]
     public void The_layer_kernels_the_launcher_looks_up_are_defined_without_headers()
     {
-        var source = CudaModule.Source("llama_layer.cu");
+        var source = CudaModule.Source(LlamaKernels.SourceName);
         var defined = Regex.Matches(source, @"extern ""C"" __global__ void (\w+)\(").Select(m => m.Groups[1].Value).ToHashSet();
         var launcher = File.ReadAllText(Path.Combine(FixturePaths.RepoRoot, "src", "SaeExplorer.Inference", "Cuda", "LlamaKernels.cs"));
         var looked = Regex.Matches(launcher, @"Function\(""(\w+)""\)").Select(m => m.Groups[1].Value).ToHashSet();
