@@ -126,7 +126,6 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
         var starts = new int[tokens + 1];
         var indexChunks = new List<int[]>();
         var valueChunks = new List<float[]>();
-        int total = 0;
         for (int begin = 0; begin < tokens; begin += chunkTokens)
         {
             using var scope = NewDisposeScope();
@@ -147,18 +146,8 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
                 starts[begin + r + 1] = starts[begin + r] + (int)counts[r];
             indexChunks.Add(columnArray);
             valueChunks.Add(values);
-            total += columnArray.Length;
         }
-        var indices = new int[total];
-        var allValues = new float[total];
-        int offset = 0;
-        for (int c = 0; c < indexChunks.Count; c++)
-        {
-            indexChunks[c].CopyTo(indices, offset);
-            valueChunks[c].CopyTo(allValues, offset);
-            offset += indexChunks[c].Length;
-        }
-        return new SparseFeatureMatrix(tokens, DSae, starts, indices, allValues);
+        return Assemble(starts, chunkTokens, indexChunks, valueChunks);
     }
 
     /// <summary>Which route <see cref="EncodeSparse"/> takes on this SAE's device, and why (for benchmark reports).</summary>
@@ -219,13 +208,23 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
         {
             block?.Dispose();
         }
+        return Assemble(starts, chunkTokens, columnChunks, valueChunks);
+    }
+
+    /// <summary>
+    /// The matrix from each chunk's columns and values (chunk c holds rows c·chunkTokens onward) and the finished row
+    /// starts, which say where each chunk's entries begin.
+    /// </summary>
+    private SparseFeatureMatrix Assemble(int[] starts, int chunkTokens, IReadOnlyList<int[]> columnChunks, IReadOnlyList<float[]> valueChunks)
+    {
+        int tokens = starts.Length - 1;
         // Uninitialised: zeroing 20 MB on one thread cost more than the copies, which touch the pages on many.
         var indices = GC.AllocateUninitializedArray<int>(starts[tokens]);
         var allValues = GC.AllocateUninitializedArray<float>(starts[tokens]);
         // In pieces of 256 Ki entries, so that many threads share the copying (and the first touch of the pages).
         const int Piece = 1 << 18;
         var pieces = new List<(int Chunk, int From)>();
-        for (int c = 0; c < chunks; c++)
+        for (int c = 0; c < columnChunks.Count; c++)
             for (int from = 0; from < columnChunks[c].Length; from += Piece)
                 pieces.Add((c, from));
         Parallel.ForEach(pieces, piece =>
