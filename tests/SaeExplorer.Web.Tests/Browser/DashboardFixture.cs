@@ -108,33 +108,41 @@ public sealed class DashboardFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Clicks <paramref name="target"/> until the page's address matches <paramref name="url"/> (a glob), up to three
-    /// times with <paramref name="perTry"/> each. On a loaded CI box a click that leads to a navigation has twice gone
-    /// without effect (the click was made, the address never changed); a user clicks again, and so does the test.
-    /// The failure message carries the app's log.
+    /// Clicks <paramref name="target"/> until the page's address matches <paramref name="url"/> (a glob); see
+    /// <see cref="ClickUntilAtAsync(IPage, Func{int, Task}, Func{PageWaitForURLOptions, Task}, string, TimeSpan?)"/>.
     /// </summary>
-    public async Task ClickUntilAtAsync(IPage page, ILocator target, string url, TimeSpan? perTry = null)
+    public Task ClickUntilAtAsync(IPage page, ILocator target, string url, TimeSpan? perTry = null) =>
+        ClickUntilAtAsync(page, attempt => target.ClickAsync(new() { Timeout = attempt == 1 ? 30_000 : 5_000 }),
+            options => page.WaitForURLAsync(url, options), url, perTry);
+
+    /// <summary>
+    /// Runs <paramref name="click"/> (given the attempt, from 1) until <paramref name="waitForUrl"/> sees the page at
+    /// its address, up to three times with <paramref name="perTry"/> each. On a loaded CI box a click that leads to a
+    /// navigation has gone without effect (the click was made, the address never changed) on the UMAP and the
+    /// Experiments pages; a user clicks again, and so does the test. A retry whose click times out (a late navigation
+    /// removed its target) goes on to the wait. The failure message carries the app's log.
+    /// </summary>
+    public async Task ClickUntilAtAsync(IPage page, Func<int, Task> click, Func<PageWaitForURLOptions, Task> waitForUrl, string what, TimeSpan? perTry = null)
     {
         float timeout = (float)(perTry ?? TimeSpan.FromSeconds(20)).TotalMilliseconds;
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                // A late navigation may have removed the target since the last try; then there is nothing to click.
-                await target.ClickAsync(new() { Timeout = attempt == 1 ? 30_000 : 5_000 });
+                await click(attempt);
             }
             catch (TimeoutException) when (attempt > 1)
             {
             }
             try
             {
-                await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit, Timeout = timeout });
+                await waitForUrl(new() { WaitUntil = WaitUntilState.Commit, Timeout = timeout });
                 return;
             }
             catch (TimeoutException e) when (attempt == 3)
             {
                 string log = Server.Log;
-                throw new TimeoutException($"three clicks did not lead to {url}; the app's log ends with:\n{(log.Length <= 4000 ? log : log[^4000..])}", e);
+                throw new TimeoutException($"three clicks did not lead to {what}; the app's log ends with:\n{(log.Length <= 4000 ? log : log[^4000..])}", e);
             }
             catch (TimeoutException)
             {

@@ -50,29 +50,18 @@ public sealed class UmapPageTests(DashboardFixture dashboard)
         var point = page.GetByTestId("umap-plot-activations").Locator(".scatterlayer .trace .points path").First;
         var hover = page.Locator(".hoverlayer .hovertext");
         string hoverText = "";
-        // A user whose click lands while the page is still settling (a late layout pass moves the point away from the
-        // pointer; once, on a loaded CI box, a click never reached the chart) simply clicks again; so does the test,
-        // measuring the point afresh each time. Three tries, each with its own bound.
-        for (int attempt = 1; ; attempt++)
+        // Hover, then click at the point's centre, measured afresh on every try (a late layout pass can move it).
+        await dashboard.ClickUntilAtAsync(page, async attempt =>
         {
-            var box = (await point.BoundingBoxAsync())!;
+            // Later tries are short: a late navigation may have taken the point away.
+            float? timeout = attempt == 1 ? null : 5_000;
+            var box = (await point.BoundingBoxAsync(new() { Timeout = timeout }))!;
             float x = box.X + box.Width / 2, y = box.Y + box.Height / 2;
             await page.Mouse.MoveAsync(x, y);
-            await Assertions.Expect(hover).ToBeVisibleAsync();
+            await Assertions.Expect(hover).ToBeVisibleAsync(new() { Timeout = timeout });
             hoverText = await hover.TextContentAsync() ?? "";
             await page.Mouse.ClickAsync(x, y);
-            try
-            {
-                await page.WaitForURLAsync(new Regex(@"/\?prompt="), new() { WaitUntil = WaitUntilState.Commit, Timeout = 15_000 });
-                break;
-            }
-            catch (TimeoutException) when (attempt < 3)
-            {
-                await page.Mouse.MoveAsync(0, 0);
-                if (page.Url.Contains("/?prompt=", StringComparison.Ordinal))
-                    break;
-            }
-        }
+        }, options => page.WaitForURLAsync(new Regex(@"/\?prompt="), options), "the Live page", TimeSpan.FromSeconds(15));
         var prompt = Uri.UnescapeDataString(new Uri(page.Url).Query["?prompt=".Length..]);
         var userTexts = PromptSets.Expand(PromptSets.BuiltIn()).Select(p => p.Messages[^1].Content).ToHashSet();
         Assert.Contains(prompt, userTexts);
