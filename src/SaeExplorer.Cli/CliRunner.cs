@@ -1,6 +1,7 @@
 using SaeExplorer.Core.Prompts;
 using SaeExplorer.Inference.Loading;
 using SaeExplorer.Inference.Tokenization;
+using SaeExplorer.Runs.Settings;
 
 namespace SaeExplorer.Cli;
 
@@ -37,7 +38,7 @@ internal static class CliRunner
     }
 
     private static bool IsUserError(Exception e) =>
-        e is CheckpointException or PromptFileException or InvalidPromptException or ArgumentException
+        e is SettingsException or CheckpointException or PromptFileException or InvalidPromptException or ArgumentException
             or SaeExplorer.Storage.StoreException or SaeExplorer.Core.Experiments.PromptSetException
             or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
             or System.Text.Json.JsonException or InvalidDataException;

@@ -13,7 +13,6 @@ public static class Program
             CaptureCommand.Create(),
             EncodeCommand.Create(),
             RunCommand.Create(),
-            BenchCommand.Create(),
         };
         foreach (var command in AnalysisCommands.Create())
             root.Subcommands.Add(command);

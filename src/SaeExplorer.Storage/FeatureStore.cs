@@ -6,6 +6,8 @@ using System.Text;
 using System.Text.Json;
 using LiteDB;
 using SaeExplorer.Core.Features;
+using SaeExplorer.Runs;
+using SaeExplorer.Runs.Settings;
 
 namespace SaeExplorer.Storage;
 
@@ -21,7 +23,7 @@ namespace SaeExplorer.Storage;
 /// </para>
 /// <para>Not thread-affine, but one instance per process and file: see <see cref="StoreLock"/>.</para>
 /// </summary>
-public sealed class FeatureStore : IFeatureCache, IDisposable
+public sealed class FeatureStore : IFeatureCache, IRunStore, IDisposable
 {
     public const string FormatName = "saex.store";
     public const int SchemaVersion = 1;
@@ -92,7 +94,7 @@ public sealed class FeatureStore : IFeatureCache, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string fullPath = System.IO.Path.GetFullPath(path);
         if (Directory.Exists(fullPath))
-            throw new StoreException(fullPath, $"{fullPath} is a directory, not a store file; pass a file path such as {System.IO.Path.Combine(fullPath, "features.db")} to --store");
+            throw new StoreException(fullPath, $"{fullPath} is a directory, not a store file; pass a file path such as {System.IO.Path.Combine(fullPath, "features.db")} as the store");
         string? folder = System.IO.Path.GetDirectoryName(fullPath);
         if (!string.IsNullOrEmpty(folder))
         {
@@ -102,7 +104,7 @@ public sealed class FeatureStore : IFeatureCache, IDisposable
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new StoreException(fullPath, $"cannot create the folder for {fullPath}: {ex.Message}; pass a --store path in a writable folder", ex);
+                throw new StoreException(fullPath, $"cannot create the folder for {fullPath}: {ex.Message}; give a store path in a writable folder", ex);
             }
         }
         string logPath = FileHelperLogPath(fullPath);
@@ -276,7 +278,8 @@ public sealed class FeatureStore : IFeatureCache, IDisposable
         var started = TruncateToMilliseconds(DateTimeOffset.UtcNow);
         // Sortable by start time and readable in a listing; the random suffix separates runs of the same second.
         string runId = $"{started:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
-        var run = new RunRecord(runId, spec.ExperimentName, spec.ModelFingerprint, spec.SaeFingerprint, spec.Layer, spec.ChatFormat,
+        var id = spec.Identity;
+        var run = new RunRecord(runId, spec.ExperimentName, spec.PromptSetHash, id.ModelFingerprint, id.SaeFingerprint, id.Layer, id.DType, id.ChatFormat,
             spec.Pooling, started, null, RunStatus.Running, spec.PromptCount, 0, 0, null);
         Guard(() => _runs.Insert(WriteRun(run)));
         return run;
@@ -421,7 +424,7 @@ public sealed class FeatureStore : IFeatureCache, IDisposable
         if (doc is null)
         {
             if (names.Count > 0)
-                throw new StoreException(path, $"{path} is a LiteDB database but not a saex feature store (collections: {string.Join(", ", names)}); pass a new file path to --store");
+                throw new StoreException(path, $"{path} is a LiteDB database but not a saex feature store (collections: {string.Join(", ", names)}); use a new store file");
             Corrupted(path, () => meta.Insert(new BsonDocument
             {
                 ["_id"] = MetaId,
@@ -432,12 +435,12 @@ public sealed class FeatureStore : IFeatureCache, IDisposable
             return;
         }
         if (!doc["format"].IsString || doc["format"].AsString != FormatName)
-            throw new StoreException(path, $"{path} is a LiteDB database but not a saex feature store (meta format is {doc["format"]}, expected \"{FormatName}\"); pass a new file path to --store");
+            throw new StoreException(path, $"{path} is a LiteDB database but not a saex feature store (meta format is {doc["format"]}, expected \"{FormatName}\"); use a new store file");
         if (!doc["schema_version"].IsInt32)
             throw new StoreException(path, $"{path} has a saex meta document without a schema version; it is damaged: delete it so the features are computed again");
         int version = doc["schema_version"].AsInt32;
         if (version > SchemaVersion)
-            throw new StoreException(path, $"{path} was written by a newer saex (store schema {version}, this build reads {SchemaVersion}); upgrade saex or use another --store");
+            throw new StoreException(path, $"{path} was written by a newer saex (store schema {version}, this build reads {SchemaVersion}); upgrade saex or use another store file");
         if (version < SchemaVersion)
             throw new StoreException(path, $"{path} has store schema {version}, which this build ({SchemaVersion}) cannot read; delete it so the features are computed again");
     }
@@ -467,9 +470,11 @@ public sealed class FeatureStore : IFeatureCache, IDisposable
     {
         ["_id"] = run.RunId,
         ["experiment"] = run.ExperimentName,
+        ["prompt_set_hash"] = run.PromptSetHash is null ? BsonValue.Null : new BsonValue(run.PromptSetHash),
         ["model_fingerprint"] = run.ModelFingerprint,
         ["sae_fingerprint"] = run.SaeFingerprint,
         ["layer"] = run.Layer,
+        ["dtype"] = run.DType is { } dtype ? new BsonValue(dtype.Name()) : BsonValue.Null,
         ["chat_format"] = run.ChatFormat,
         ["pooling"] = run.Pooling.ToString(),
         ["started_at"] = run.StartedAt.ToUnixTimeMilliseconds(),
@@ -484,9 +489,12 @@ public sealed class FeatureStore : IFeatureCache, IDisposable
     private static RunRecord ReadRun(BsonDocument doc) => new(
         doc["_id"].AsString,
         doc["experiment"].AsString,
+        OptionalString(doc, "prompt_set_hash"),
         doc["model_fingerprint"].AsString,
         doc["sae_fingerprint"].AsString,
         doc["layer"].AsInt32,
+        // Runs recorded before the dtype was kept have none: they cannot be reopened (RunLifecycle.Reopen says so).
+        OptionalString(doc, "dtype") is { } dtype ? ComputeDTypes.Parse(dtype) : null,
         doc["chat_format"].AsString,
         Enum.Parse<PoolingMethod>(doc["pooling"].AsString),
         DateTimeOffset.FromUnixTimeMilliseconds(doc["started_at"].AsInt64),
@@ -496,6 +504,9 @@ public sealed class FeatureStore : IFeatureCache, IDisposable
         doc["computed_count"].AsInt32,
         doc["cached_count"].AsInt32,
         doc["error"].IsNull ? null : doc["error"].AsString);
+
+    private static string? OptionalString(BsonDocument doc, string name) =>
+        doc.TryGetValue(name, out var value) && value.IsString ? value.AsString : null;
 
     private static void CheckKey(string cacheKey)
     {

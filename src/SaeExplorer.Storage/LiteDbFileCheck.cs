@@ -35,10 +35,10 @@ internal static class LiteDbFileCheck
             && Encoding.ASCII.GetString(page, HeaderTextOffset, HeaderText.Length) == HeaderText;
         if (!hasHeader)
             throw new StoreException(path,
-                $"{path} is not a saex feature store (not a LiteDB database: {length} bytes without LiteDB's header); pass a new file path to --store, or delete this file if it is a broken store");
+                $"{path} is not a saex feature store (not a LiteDB database: {length} bytes without LiteDB's header); give a new store file, or delete this file if it is a broken store");
         if (page[FileVersionOffset] != FileVersion)
             throw new StoreException(path,
-                $"{path} is a LiteDB file of format version {page[FileVersionOffset]}, not LiteDB 5's {FileVersion}; it is not a saex feature store: pass a new file path to --store");
+                $"{path} is a LiteDB file of format version {page[FileVersionOffset]}, not LiteDB 5's {FileVersion}; it is not a saex feature store: pass a new file path as the store");
 
         long lastPageId = BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(LastPageIdOffset));
         long expected = (lastPageId + 1) * PageSize;

@@ -42,7 +42,7 @@ internal sealed class StoreLock : IDisposable
             if (holder == Environment.ProcessId)
                 throw new StoreException(storePath, $"{storePath} is already open in this process; dispose the other FeatureStore first", ex);
             string who = holder is int pid ? $" (pid {pid})" : "";
-            throw new StoreException(storePath, $"{storePath} is in use by another saex process{who}; wait for it or use another --store", ex);
+            throw new StoreException(storePath, $"{storePath} is in use by another saex process{who}; wait for it or use another store file", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,6 +1,8 @@
 using SaeExplorer.Core.Experiments;
 using LiteDB;
 using SaeExplorer.Core.Features;
+using SaeExplorer.Runs;
+using SaeExplorer.Runs.Settings;
 using SaeExplorer.Storage.Testing;
 using SaeExplorer.Tests;
 using Xunit.Abstractions;
@@ -153,9 +155,12 @@ public sealed class FeatureStoreTests(ITestOutputHelper output)
         {
             store.CreateOrGetExperiment("a", "{}");
             store.CreateOrGetExperiment("b", "{}");
-            var spec = new RunSpec("a", "model-fp", "sae-fp", 50, "llama3.3", PoolingMethod.User, 300);
+            var identity = new CacheIdentity("model-fp", "sae-fp", 50, ComputeDType.BFloat16, "Llama31");
+            var spec = new RunSpec("a", "set-hash", identity, PoolingMethod.User, 300);
             var run = store.CreateRun(spec);
             Assert.Equal(RunStatus.Running, run.Status);
+            Assert.Equal(identity, run.Identity);
+            Assert.Equal("set-hash", run.PromptSetHash);
             Assert.Null(run.FinishedAt);
             Assert.Matches(@"^\d{8}-\d{6}-[0-9a-f]{6}$", run.RunId);
             Assert.Equal(run, store.GetRun(run.RunId));
@@ -179,6 +184,7 @@ public sealed class FeatureStoreTests(ITestOutputHelper output)
         using (var store = FeatureStore.Open(path))
         {
             Assert.Equal(finished, store.GetRun(finished.RunId));
+            Assert.Equal(ComputeDType.BFloat16, store.GetRun(finished.RunId)!.DType);
             var runsOfA = store.ListRuns("a");
             Assert.Equal(2, runsOfA.Count);
             Assert.Equal(finished.RunId, runsOfA[0].RunId);
@@ -187,6 +193,34 @@ public sealed class FeatureStoreTests(ITestOutputHelper output)
             Assert.Equal(RunStatus.Failed, runOfB.Status);
             Assert.Equal("CUDA out of memory", runOfB.Error);
             Assert.Equal(3, store.ListRuns().Count);
+        }
+    }
+
+    [Fact]
+    public void A_run_recorded_before_runs_kept_their_dtype_reads_without_an_identity()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        string path = Path.Combine(tmp.Path, "features.db");
+        string runId;
+        using (var store = FeatureStore.Open(path))
+        {
+            store.CreateOrGetExperiment("a", "{}");
+            runId = store.CreateRun(new RunSpec("a", "h", new CacheIdentity("m", "s", 2, ComputeDType.Float32, "None"), PoolingMethod.Last, 3)).RunId;
+        }
+        using (var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }))
+        {
+            var runs = db.GetCollection("runs");
+            var doc = runs.FindById(runId);
+            doc.Remove("dtype");
+            doc.Remove("prompt_set_hash");
+            runs.Update(doc);
+        }
+        using (var store = FeatureStore.Open(path))
+        {
+            var legacy = store.GetRun(runId)!;
+            Assert.Null(legacy.DType);
+            Assert.Null(legacy.Identity);
+            Assert.Null(legacy.PromptSetHash);
         }
     }
 

@@ -23,7 +23,7 @@ public sealed class StoreLockTests
 
         var ex = Assert.Throws<StoreException>(() => FeatureStore.Open(path));
 
-        Assert.Equal($"{path} is in use by another saex process (pid {host.Id}); wait for it or use another --store", ex.Message);
+        Assert.Equal($"{path} is in use by another saex process (pid {host.Id}); wait for it or use another store file", ex.Message);
         Assert.Equal(0, host.CloseInputAndWait());
         using var store = FeatureStore.Open(path);
         Assert.Equal(0, store.PromptCount);
@@ -57,7 +57,7 @@ public sealed class StoreLockTests
             using var host = TestHost.Start("hold", path);
 
             Assert.Equal(3, host.WaitForExit());
-            Assert.Equal([$"error: {path} is in use by another saex process (pid {Environment.ProcessId}); wait for it or use another --store"], host.RemainingLines());
+            Assert.Equal([$"error: {path} is in use by another saex process (pid {Environment.ProcessId}); wait for it or use another store file"], host.RemainingLines());
         }
 
         using var after = TestHost.Start("hold", path);

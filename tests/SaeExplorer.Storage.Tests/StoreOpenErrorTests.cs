@@ -37,7 +37,8 @@ public sealed class StoreOpenErrorTests
         var ex = Assert.Throws<StoreException>(() => FeatureStore.Open(tmp.Path));
 
         Assert.Contains($"{tmp.Path} is a directory", ex.Message);
-        Assert.Contains("--store", ex.Message);
+        Assert.Contains("as the store", ex.Message);
+        Assert.DoesNotContain("--store", ex.Message);
     }
 
     [Fact]
@@ -49,7 +50,7 @@ public sealed class StoreOpenErrorTests
         new Random(1).NextBytes(bytes);
         File.WriteAllBytes(path, bytes);
 
-        AssertRefusedUntouched(path, "not a saex feature store", "not a LiteDB database", "--store");
+        AssertRefusedUntouched(path, "not a saex feature store", "not a LiteDB database", "give a new store file");
     }
 
     [Fact]

@@ -77,7 +77,7 @@ internal static class AnalysisCommands
         }
         var features = top.Distinct().ToList();
         Write(setup.Out, "autointerp_results.json", FeatureDistributions.ToJson(FeatureDistributions.Compute(pooled, features)));
-        var tokenizer = Llama3Tokenizer.Load(setup.Request.ModelDirectory);
+        var tokenizer = Llama3Tokenizer.Load(setup.Request.Model.Directory);
         Write(setup.Out, "feature_context.json", TokenContexts.ToJson(TokenContexts.ForFeatures(Tokenized(tokenizer, result), features)));
         WriteTable(setup.Out, "condition_counts", ConditionCounts(pooled, setup.Request.PromptSet.Conditions.Select(c => c.Name)));
         WritePromotedTokens(setup, tokenizer, features);
@@ -88,8 +88,8 @@ internal static class AnalysisCommands
     private static void WritePromotedTokens(ExperimentSetup setup, Llama3Tokenizer tokenizer, IReadOnlyList<int> features)
     {
         var request = setup.Request;
-        var config = Inference.Models.Llama.LlamaConfig.Load(Path.Combine(request.ModelDirectory, "config.json"));
-        using (var dir = Inference.Loading.ModelDirectory.Open(request.ModelDirectory))
+        var config = Inference.Models.Llama.LlamaConfig.Load(Path.Combine(request.Model.Directory, "config.json"));
+        using (var dir = Inference.Loading.ModelDirectory.Open(request.Model.Directory))
         {
             if (!dir.Contains("lm_head.weight") && !config.TieWordEmbeddings)
             {
@@ -97,8 +97,9 @@ internal static class AnalysisCommands
                 return;
             }
         }
-        using var sae = Inference.Saes.SaeLoader.Load(request.SaePath, request.Target.DType, request.Target.Device, request.Layer);
-        var results = Inference.Saes.PromotedTokens.Compute(sae, request.ModelDirectory, features);
+        var target = Inference.Runtime.ComputeTarget.From(request.Device, request.DType);
+        using var sae = Inference.Saes.SaeFormats.Load(request.Sae, target.DType, target.Device);
+        var results = Inference.Saes.PromotedTokens.Compute(sae, request.Model.Directory, features);
         object Token(Inference.Saes.TokenLogit t) => new { token_id = t.TokenId, token = tokenizer.Decode([t.TokenId]), logit = t.Logit };
         var json = results.Select(r => new { feature = r.Feature, promoted = r.Promoted.Select(Token).ToList(), suppressed = r.Suppressed.Select(Token).ToList() });
         Write(setup.Out, "promoted_tokens.json", JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
@@ -178,7 +179,7 @@ internal static class AnalysisCommands
     private static int Diff(ExperimentSetup setup, string idA, string idB)
     {
         var result = ExperimentOptions.Load(setup);
-        var tokenizer = Llama3Tokenizer.Load(setup.Request.ModelDirectory);
+        var tokenizer = Llama3Tokenizer.Load(setup.Request.Model.Directory);
         string Decode(int id) => tokenizer.Decode([id]);
         var diff = PromptDiff.Compare(RunViews.ForDiff(RunViews.Find(result, idA), Decode), RunViews.ForDiff(RunViews.Find(result, idB), Decode));
         var json = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };

@@ -7,6 +7,9 @@ using SaeExplorer.Inference.Models.Llama;
 using SaeExplorer.Inference.Runtime;
 using SaeExplorer.Inference.Tokenization;
 
+using SaeExplorer.Runs.Contracts;
+using SaeExplorer.Runs.Settings;
+
 namespace SaeExplorer.Cli.Commands;
 
 /// <summary>
@@ -86,7 +89,7 @@ internal static class CaptureCommand
             }
         }
         Console.Error.WriteLine($"{prompts.Count} prompts, {encoded.Sum(e => e.Length)} tokens, chat format {ChatFormats.DisplayName(format)}; " +
-                                $"loading layers 0..{layers.Max()} of {config.NumHiddenLayers} ({ComputeTarget.DTypeName(target.DType)}, {string.Join(", ", devices)})");
+                                $"loading layers 0..{layers.Max()} of {config.NumHiddenLayers} ({ComputeTarget.FromTorch(target.DType).Name()}, {string.Join(", ", devices)})");
 
         using var llama = LlamaForCausalLM.Load(a.Model, layers.Max(), withHead: false, target.DType, devices);
         var capture = new ResidualCapture(llama);
@@ -97,16 +100,16 @@ internal static class CaptureCommand
         var specs = new List<SafetensorsSpec>();
         foreach (var i in order)
         {
-            specs.Add(new SafetensorsSpec($"{prompts[i].Id}.input_ids", "I64", [encoded[i].Length]));
+            specs.Add(new SafetensorsSpec(CaptureFile.InputIds(prompts[i].Id), "I64", [encoded[i].Length]));
             foreach (var l in layers)
-                specs.Add(new SafetensorsSpec($"{prompts[i].Id}.resid_post.{l}", "F32", [encoded[i].Length, config.HiddenSize]));
+                specs.Add(new SafetensorsSpec(CaptureFile.ResidPost(prompts[i].Id, l), "F32", [encoded[i].Length, config.HiddenSize]));
         }
         var metadata = new Dictionary<string, string>
         {
-            ["format"] = "saex.capture.v1",
+            ["format"] = CaptureFile.Format,
             ["model"] = Path.GetFullPath(a.Model),
             ["layers"] = string.Join(",", layers),
-            ["dtype"] = ComputeTarget.DTypeName(target.DType),
+            ["dtype"] = ComputeTarget.FromTorch(target.DType).Name(),
             ["chat_format"] = format.ToString(),
             ["d_model"] = config.HiddenSize.ToString(),
         };
@@ -117,9 +120,9 @@ internal static class CaptureCommand
         foreach (var result in capture.Run(encoded, layers, a.BatchSize))
         {
             var id = prompts[result.Index].Id;
-            writer.Write<long>($"{id}.input_ids", result.InputIds.Select(x => (long)x).ToArray());
+            writer.Write<long>(CaptureFile.InputIds(id), result.InputIds.Select(x => (long)x).ToArray());
             foreach (var l in layers)
-                writer.Write<float>($"{id}.resid_post.{l}", result.ResidPost[l]);
+                writer.Write<float>(CaptureFile.ResidPost(id, l), result.ResidPost[l]);
             progress.Report(++done);
         }
         writer.Commit();

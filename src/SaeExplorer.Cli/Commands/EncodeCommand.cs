@@ -3,6 +3,9 @@ using System.Diagnostics;
 using SaeExplorer.Inference.Loading;
 using SaeExplorer.Inference.Runtime;
 using SaeExplorer.Inference.Saes;
+using SaeExplorer.Inference.Sources;
+using SaeExplorer.Runs.Contracts;
+using SaeExplorer.Runs.Settings;
 using static TorchSharp.torch;
 
 namespace SaeExplorer.Cli.Commands;
@@ -22,37 +25,40 @@ internal static class EncodeCommand
         var layer = new Option<int>("--layer") { Description = "which captured layer to encode (resid_post.{layer})", Required = true };
         var output = new Option<string>("--out") { Description = "output .safetensors file", Required = true };
         var dense = new Option<bool>("--dense") { Description = "write dense [T, d_sae] features instead of CSR" };
+        var forceLayer = new Option<bool>("--force-layer") { Description = "encode --layer even where the SAE's files say it was trained on another layer" };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
         var dtype = new Option<string>("--dtype") { Description = "SAE compute dtype: float32 or bfloat16", DefaultValueFactory = _ => "float32" };
-        var command = new Command("encode", "Encode captured activations with an SAE.") { sae, acts, layer, output, dense, device, dtype };
+        var command = new Command("encode", "Encode captured activations with an SAE.") { sae, acts, layer, output, dense, forceLayer, device, dtype };
         command.SetAction(r => CliRunner.Run("encode", () => Run(r.GetValue(sae)!, r.GetValue(acts)!, r.GetValue(layer), r.GetValue(output)!,
-            r.GetValue(dense), r.GetValue(device)!, r.GetValue(dtype)!)));
+            r.GetValue(dense), r.GetValue(forceLayer), r.GetValue(device)!, r.GetValue(dtype)!)));
         return command;
     }
 
-    private static int Run(string saePath, string actsPath, int layer, string outPath, bool dense, string device, string dtype)
+    private static int Run(string saePath, string actsPath, int layer, string outPath, bool dense, bool forceLayer, string device, string dtype)
     {
         var clock = Stopwatch.StartNew();
         var target = ComputeTarget.Parse(device, dtype);
         using var acts = SafetensorsFile.Open(actsPath);
-        string suffix = $".resid_post.{layer}";
-        var ids = acts.Entries.Where(e => e.Name.EndsWith(suffix, StringComparison.Ordinal)).Select(e => e.Name[..^suffix.Length]).ToList();
+        var ids = acts.Entries.Where(e => CaptureFile.LayerOf(e.Name) == layer).Select(e => e.Name[..^CaptureFile.ResidPost("", layer).Length]).ToList();
         if (ids.Count == 0)
         {
-            var layers = acts.Entries.Select(e => e.Name).Where(n => n.Contains(".resid_post.")).Select(n => n[(n.LastIndexOf('.') + 1)..]).Distinct().Order();
+            var layers = acts.Entries.Select(e => CaptureFile.LayerOf(e.Name)).OfType<int>().Distinct().Order();
             throw new ArgumentException($"{actsPath} has no resid_post.{layer} tensors; it holds layer(s) {string.Join(", ", layers)}.");
         }
 
-        using var model = SaeLoader.Load(saePath, target.DType, target.Device, layer);
-        int dModel = (int)acts[ids[0] + suffix].Shape[1];
-        SaeLoader.EnsureFits(model, dModel, $"the activations in {actsPath}");
+        var source = SourceResolver.Sae(saePath, layer);
+        int dModel = (int)acts[CaptureFile.ResidPost(ids[0], layer)].Shape[1];
+        if ((LayerCheck.HookProblem(source, layer, forceLayer) ?? LayerCheck.WidthProblem(source, dModel, $"the activations in {actsPath} are")) is { } problem)
+            throw problem;
+        using var model = SaeFormats.Load(source, target.DType, target.Device);
+        string Resid(string id) => CaptureFile.ResidPost(id, layer);
 
         var specs = new List<SafetensorsSpec>();
         foreach (var id in ids)
         {
-            long tokens = acts[id + suffix].Shape[0];
+            long tokens = acts[Resid(id)].Shape[0];
             if (dense)
-                specs.Add(new SafetensorsSpec($"{id}.features", "F32", [tokens, model.DSae]));
+                specs.Add(new SafetensorsSpec(FeatureFile.Dense(id), "F32", [tokens, model.DSae]));
         }
         var progress = new ConsoleProgress("encode", ids.Count, "prompts");
         var quality = new ReconstructionStatistics(model.DIn);
@@ -71,11 +77,11 @@ internal static class EncodeCommand
             for (int i = 0; i < ids.Count; i++)
             {
                 using var scope = NewDisposeScope();
-                var x = acts.ReadTensor(ids[i] + suffix);
+                var x = acts.ReadTensor(Resid(ids[i]));
                 var encoded = model.Encode(x);
                 quality.Add(x, encoded, model.Decode(encoded));
                 var f = encoded.to_type(ScalarType.Float32).cpu();
-                writer.Write<float>($"{ids[i]}.features", f.data<float>().ToArray());
+                writer.Write<float>(FeatureFile.Dense(ids[i]), f.data<float>().ToArray());
                 progress.Report(i + 1);
             }
             writer.Commit();
@@ -86,22 +92,22 @@ internal static class EncodeCommand
             var encoded = new List<Core.Features.SparseFeatureMatrix>(ids.Count);
             for (int i = 0; i < ids.Count; i++)
             {
-                using var x = acts.ReadTensor(ids[i] + suffix);
+                using var x = acts.ReadTensor(Resid(ids[i]));
                 encoded.Add(model.EncodeSparse(x, quality: quality));
                 progress.Report(i + 1);
             }
             for (int i = 0; i < ids.Count; i++)
             {
-                specs.Add(new SafetensorsSpec($"{ids[i]}.features.row_starts", "I64", [encoded[i].TokenCount + 1]));
-                specs.Add(new SafetensorsSpec($"{ids[i]}.features.indices", "I32", [encoded[i].NonZeroCount]));
-                specs.Add(new SafetensorsSpec($"{ids[i]}.features.values", "F32", [encoded[i].NonZeroCount]));
+                specs.Add(new SafetensorsSpec(FeatureFile.RowStarts(ids[i]), "I64", [encoded[i].TokenCount + 1]));
+                specs.Add(new SafetensorsSpec(FeatureFile.Indices(ids[i]), "I32", [encoded[i].NonZeroCount]));
+                specs.Add(new SafetensorsSpec(FeatureFile.Values(ids[i]), "F32", [encoded[i].NonZeroCount]));
             }
             using var writer = new SafetensorsWriter(outPath, specs, metadata);
             for (int i = 0; i < ids.Count; i++)
             {
-                writer.Write<long>($"{ids[i]}.features.row_starts", encoded[i].RowStarts.Select(x => (long)x).ToArray());
-                writer.Write<int>($"{ids[i]}.features.indices", encoded[i].Indices);
-                writer.Write<float>($"{ids[i]}.features.values", encoded[i].Values);
+                writer.Write<long>(FeatureFile.RowStarts(ids[i]), encoded[i].RowStarts.Select(x => (long)x).ToArray());
+                writer.Write<int>(FeatureFile.Indices(ids[i]), encoded[i].Indices);
+                writer.Write<float>(FeatureFile.Values(ids[i]), encoded[i].Values);
             }
             writer.Commit();
         }

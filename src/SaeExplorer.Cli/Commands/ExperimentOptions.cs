@@ -2,10 +2,9 @@ using System.CommandLine;
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Features;
-using SaeExplorer.Inference.Models.Llama;
 using SaeExplorer.Inference.Pipeline;
-using SaeExplorer.Inference.Runtime;
-using SaeExplorer.Inference.Saes;
+using SaeExplorer.Inference.Sources;
+using SaeExplorer.Runs.Settings;
 using SaeExplorer.Storage;
 
 namespace SaeExplorer.Cli.Commands;
@@ -22,6 +21,7 @@ internal sealed class ExperimentOptions
     private readonly Option<string> _model = new("--model") { Description = "Hugging Face model directory", Required = true };
     private readonly Option<string> _sae = new("--sae") { Description = "SAE: Goodfire .pt, SAELens folder, or sparsify folder", Required = true };
     private readonly Option<int?> _layer = new("--layer") { Description = "decoder layer the SAE reads (0-based; the preset fills it in)" };
+    private readonly Option<bool> _forceLayer = new("--force-layer") { Description = "read --layer even where the SAE's files say it was trained on another layer" };
     private readonly Option<string?> _preset = new("--preset") { Description = $"published SAE: {string.Join(", ", SaePresets.All.Select(p => p.Name))} (checks the files, fills layer and chat format)" };
     private readonly Option<string?> _promptSet = new("--prompt-set") { Description = "prompt-set JSON (default: the built-in six styles × 50 topics)" };
     private readonly Option<string> _store = new("--store") { Description = "LiteDB feature store (cache shared by runs)", DefaultValueFactory = _ => "saex.db" };
@@ -43,13 +43,12 @@ internal sealed class ExperimentOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _model, _sae, _layer, _preset, _promptSet, _store, _out, _device, _dtype, _pool, _chatFormat, _batchSize, _contrast })
+        foreach (var option in new Option[] { _model, _sae, _layer, _forceLayer, _preset, _promptSet, _store, _out, _device, _dtype, _pool, _chatFormat, _batchSize, _contrast })
             command.Options.Add(option);
     }
 
     public ExperimentSetup Resolve(ParseResult r)
     {
-        string model = r.GetValue(_model)!, sae = r.GetValue(_sae)!;
         int batchSize = r.GetValue(_batchSize);
         if (batchSize < 1)
             throw new ArgumentException($"--batch-size must be at least 1 (got {batchSize}).");
@@ -62,32 +61,18 @@ internal sealed class ExperimentOptions
             "user" => PoolingMethod.User,
             _ => throw new ArgumentException($"--pool '{poolName}' is not one of last, mean, max, user."),
         };
-        var target = ComputeTarget.Parse(r.GetValue(_device)!, r.GetValue(_dtype)!);
-        if (!Directory.Exists(model))
-            throw new DirectoryNotFoundException($"{model}: model directory not found.");
-        var config = LlamaConfig.Load(Path.Combine(model, "config.json"));
-
-        int? layerOption = r.GetValue(_layer);
-        string? chatFormatOption = r.GetValue(_chatFormat);
-        int layer;
-        string chatFormat = chatFormatOption ?? "auto";
-        if (r.GetValue(_preset) is { } presetName)
-        {
-            var preset = SaePresets.Get(presetName);
-            CheckPreset(preset, config, model, sae);
-            layer = layerOption ?? preset.Layer;
-            if (layer != preset.Layer)
-                throw new ArgumentException($"--layer {layer} contradicts preset {preset.Name}, whose SAE reads layer {preset.Layer}.");
-            chatFormat = chatFormatOption ?? preset.ChatFormat;
-        }
-        else
-        {
-            layer = layerOption ?? throw new ArgumentException("give --layer (the decoder layer the SAE was trained on) or a --preset.");
-        }
+        var device = ComputeDevice.Parse(r.GetValue(_device)!);
+        var dtype = ComputeDTypes.Parse(r.GetValue(_dtype)!);
+        var preset = r.GetValue(_preset) is { } presetName ? SaePresets.Get(presetName) : null;
+        int? layerOption = r.GetValue(_layer) ?? preset?.Layer;
+        var model = SourceResolver.Model(r.GetValue(_model)!);
+        var sae = SourceResolver.Sae(r.GetValue(_sae)!, layerOption);
+        int layer = LayerCheck.Ensure(model, sae, layerOption, preset, r.GetValue(_forceLayer));
+        string chatFormat = r.GetValue(_chatFormat) ?? preset?.ChatFormat ?? "auto";
 
         var set = r.GetValue(_promptSet) is { } path ? PromptSets.Load(path) : PromptSets.BuiltIn();
         var contrasts = ParseContrasts(r.GetValue(_contrast) ?? [], set);
-        var request = new ExperimentRequest(model, sae, layer, chatFormat, set, pooling, target, batchSize, contrasts);
+        var request = new ExperimentRequest(model, sae, layer, chatFormat, set, pooling, device, dtype, batchSize, contrasts);
         return new ExperimentSetup(request, r.GetValue(_store)!, r.GetValue(_out)!, poolName);
     }
 
@@ -108,17 +93,6 @@ internal sealed class ExperimentOptions
         return result;
     }
 
-    private static void CheckPreset(SaePreset preset, LlamaConfig config, string model, string sae)
-    {
-        if (config.HiddenSize != preset.ModelHiddenSize || config.NumHiddenLayers != preset.ModelLayers)
-            throw new ArgumentException(
-                $"{model} is not {preset.ModelRepository}: it has hidden size {config.HiddenSize} and {config.NumHiddenLayers} layers, the preset needs {preset.ModelHiddenSize} and {preset.ModelLayers}.");
-        var (dIn, dSae) = SaeLoader.ReadDimensions(sae, preset.Layer);
-        if (dIn != preset.SaeDIn || dSae != preset.SaeDSae)
-            throw new ArgumentException(
-                $"{sae} is not {preset.SaeRepository}: it maps {dIn} → {dSae}, the preset needs {preset.SaeDIn} → {preset.SaeDSae}.");
-    }
-
     /// <summary>
     /// Runs the experiment's pipeline against the store (a cache hit when <c>saex run</c> already did the work) and
     /// returns its result, for the commands that analyse a run.
@@ -126,7 +100,8 @@ internal sealed class ExperimentOptions
     public static ExperimentResult Load(ExperimentSetup setup)
     {
         using var store = FeatureStore.Open(setup.Store);
-        var result = new ExperimentPipeline().Run(setup.Request, store, new RunCommand.ProgressPrinter());
+        var progress = new RunCommand.ProgressPrinter();
+        var result = new ExperimentPipeline().Run(ExperimentPipeline.Prepare(setup.Request, progress), store, progress);
         if (result.ComputedCount > 0)
             Console.Error.WriteLine($"computed {result.ComputedCount} prompts that were not in {setup.Store} yet");
         return result;

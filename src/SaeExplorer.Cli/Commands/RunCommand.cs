@@ -2,8 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Inference.Pipeline;
-using SaeExplorer.Inference.Runtime;
 using SaeExplorer.Inference.Saes;
+using SaeExplorer.Runs;
+using SaeExplorer.Runs.Settings;
 using SaeExplorer.Storage;
 
 namespace SaeExplorer.Cli.Commands;
@@ -14,12 +15,6 @@ namespace SaeExplorer.Cli.Commands;
 /// </summary>
 internal static class RunCommand
 {
-    /// <summary>
-    /// Crash-recovery tests set this to N: after the N-th stored prompt the process stops working and waits to be
-    /// killed, so the test can kill it at a known point instead of racing a fast run.
-    /// </summary>
-    public const string HoldAfterPromptsVariable = "SAEX_TEST_HOLD_AFTER_PROMPTS";
-
     public static Command Create()
     {
         var options = new ExperimentOptions("saex-out");
@@ -32,44 +27,18 @@ internal static class RunCommand
     private static int Run(ExperimentSetup a)
     {
         var clock = Stopwatch.StartNew();
-        var (request, set, layer, chatFormat, pooling) = (a.Request, a.Request.PromptSet, a.Request.Layer, a.Request.ChatFormat, a.Request.Pooling);
+        var request = a.Request;
         using var featureStore = FeatureStore.Open(a.Store);
-        featureStore.CreateOrGetExperiment(set.Name, PromptSets.ToJson(set));
+        var lifecycle = new RunLifecycle(featureStore);
+        string setHash = lifecycle.Register(request.PromptSet);
         var printer = new ProgressPrinter();
-        int holdAfter = int.TryParse(Environment.GetEnvironmentVariable(HoldAfterPromptsVariable), out var h) ? h : -1;
+        var experiment = ExperimentPipeline.Prepare(request, printer);
+        int total = experiment.Prompts.Count, missing = experiment.Missing(featureStore).Count;
+        Console.Error.WriteLine($"{total} prompts: {total - missing} already in {a.Store}, {missing} to compute");
+        var result = lifecycle.Execute(experiment.Spec(setHash), _ => new ExperimentPipeline().Run(experiment, featureStore, printer),
+            r => (r.ComputedCount, r.CachedCount));
 
-        RunRecord? run = null;
-        ExperimentResult result;
-        try
-        {
-            result = new ExperimentPipeline().Run(request, featureStore, printer, afterEachStored: stored =>
-            {
-                if (stored == holdAfter)
-                {
-                    Console.Error.WriteLine($"holding after {stored} stored prompts ({HoldAfterPromptsVariable})");
-                    Thread.Sleep(Timeout.Infinite);
-                }
-            }, onFingerprints: (modelFp, saeFp, total, cached) =>
-            {
-                run = featureStore.CreateRun(new RunSpec(set.Name, modelFp, saeFp, layer, chatFormat, pooling, total));
-                Console.Error.WriteLine($"{total} prompts: {cached} already in {a.Store}, {total - cached} to compute");
-            });
-        }
-        catch (Exception e) when (run is not null)
-        {
-            featureStore.UpdateRun(run with { Status = RunStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = e.Message });
-            throw;
-        }
-
-        var files = ExperimentArtefacts.Write(result, layer, a.PoolName, ComputeTarget.DTypeName(request.Target.DType), a.Out);
-        if (run is not null)
-            featureStore.UpdateRun(run with
-            {
-                Status = RunStatus.Completed,
-                FinishedAt = DateTimeOffset.UtcNow,
-                ComputedCount = result.ComputedCount,
-                CachedCount = result.CachedCount,
-            });
+        var files = ExperimentArtefacts.Write(result, request.Layer, a.PoolName, request.DType.Name(), a.Out);
         Console.Error.WriteLine($"computed {result.ComputedCount}, reused {result.CachedCount}; store {a.Store} is {featureStore.FileSizeBytes / 1e6:F1} MB");
         if (result.Quality is { } q)
             Console.Error.WriteLine(QualityLine(q));

@@ -6,7 +6,7 @@ namespace SaeExplorer.Core.Experiments;
 /// <summary>
 /// The cached result of one prompt: its exact token ids, the SAE features of every token, the positions of the
 /// user's tokens (for <see cref="PoolingMethod.User"/>), and the raw residual stream pooled each way
-/// (<see cref="PooledActivations"/>[(int)method], [d_model] each) for the raw-activation views, which would be far
+/// (<see cref="PooledActivations"/>, [d_model] each, in <see cref="ActivationPooling.StoredOrder"/>) for the raw-activation views, which would be far
 /// too large to keep per token.
 /// </summary>
 public sealed record CachedPrompt(int[] TokenIds, SparseFeatureMatrix Features, int[] UserTokenPositions, float[][] PooledActivations);

@@ -38,15 +38,36 @@ public static class ActivationPooling
         }
     }
 
-    /// <summary>All four poolings at once, indexed by (int)<see cref="PoolingMethod"/>.</summary>
+    /// <summary>
+    /// The order in which a prompt's pooled vectors are stored (the feature store keeps them as one blob per prompt): an
+    /// on-disk contract, written out rather than taken from the enum's declaration order, so reordering or extending
+    /// <see cref="PoolingMethod"/> cannot silently swap stored vectors.
+    /// </summary>
+    public static readonly IReadOnlyList<PoolingMethod> StoredOrder = [PoolingMethod.Last, PoolingMethod.Mean, PoolingMethod.Max, PoolingMethod.User];
+
+    /// <summary>All four poolings at once, in <see cref="StoredOrder"/>; the user pooling is empty for a prompt without user tokens.</summary>
     public static float[][] PoolAll(ReadOnlySpan<float> rows, int tokenCount, int dModel, IReadOnlyList<int> userTokenPositions)
     {
-        var result = new float[Enum.GetValues<PoolingMethod>().Length][];
-        foreach (var method in Enum.GetValues<PoolingMethod>())
-            result[(int)method] = method == PoolingMethod.User && userTokenPositions.Count == 0
+        var result = new float[StoredOrder.Count][];
+        for (int slot = 0; slot < StoredOrder.Count; slot++)
+        {
+            var method = StoredOrder[slot];
+            result[slot] = method == PoolingMethod.User && userTokenPositions.Count == 0
                 ? []
                 : Pool(rows, tokenCount, dModel, method, userTokenPositions);
+        }
         return result;
+    }
+
+    /// <summary>One pooling's vector out of vectors stored in <see cref="StoredOrder"/>.</summary>
+    public static float[] Stored(float[][] stored, PoolingMethod method)
+    {
+        for (int slot = 0; slot < StoredOrder.Count; slot++)
+        {
+            if (StoredOrder[slot] == method)
+                return stored[slot];
+        }
+        throw new ArgumentOutOfRangeException(nameof(method), method, "not a stored pooling.");
     }
 
     private static float[] Max(ReadOnlySpan<float> rows, int dModel, IReadOnlyList<int> tokens)

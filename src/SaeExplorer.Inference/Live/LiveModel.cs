@@ -1,18 +1,31 @@
 using SaeExplorer.Core.Features;
 using SaeExplorer.Inference.Capture;
-using SaeExplorer.Core.Fingerprints;
 using SaeExplorer.Core.Prompts;
 using SaeExplorer.Inference.Models.Llama;
 using SaeExplorer.Inference.Pipeline;
 using SaeExplorer.Inference.Runtime;
 using SaeExplorer.Inference.Saes;
 using SaeExplorer.Inference.Tokenization;
+using SaeExplorer.Inference.Sources;
+using SaeExplorer.Runs.Settings;
+using SaeExplorer.Runs.Sources;
 using static TorchSharp.torch;
 
 namespace SaeExplorer.Inference.Live;
 
-/// <summary>What the dashboard runs: a model directory, an SAE and the layer it reads, where and in what dtype.</summary>
-public sealed record ModelSpec(string ModelDirectory, string SaePath, int Layer, string Device = "cpu", string DType = "float32", bool IsDemo = false);
+/// <summary>What the dashboard runs: a resolved model and SAE, the layer the SAE reads (checked against both), where and in what dtype.</summary>
+public sealed record ModelSpec(ModelSource Model, SaeSource Sae, int Layer, ComputeDevice Device, ComputeDType DType, bool IsDemo = false)
+{
+    /// <summary>Resolves the paths and checks the layer, model and SAE against each other (<see cref="LayerCheck"/>).</summary>
+    public static ModelSpec Resolve(string modelDirectory, string saePath, int layer, ComputeDevice device = default, ComputeDType dtype = ComputeDType.Float32,
+        bool forceLayer = false, bool isDemo = false)
+    {
+        var model = SourceResolver.Model(modelDirectory);
+        var sae = SourceResolver.Sae(saePath, layer);
+        LayerCheck.Ensure(model, sae, layer, forceLayer: forceLayer);
+        return new ModelSpec(model, sae, layer, device, dtype, isDemo);
+    }
+}
 
 /// <summary>Plain facts about the loaded model and SAE, for pages and cache keys.</summary>
 public sealed record ModelInfo(
@@ -87,34 +100,27 @@ internal sealed class LiveModel : IDisposable
     public ModelSpec Spec { get; }
     public ModelInfo Info { get; }
     public Llama3Tokenizer Tokenizer { get; }
-    public LoadedModel Loaded => new(_model, _sae, Spec.ModelDirectory, Spec.SaePath);
+    public LoadedModel Loaded => new(_model, _sae, Spec.Model, Spec.Sae);
 
     public static LiveModel Load(ModelSpec spec, IProgress<string>? progress, CancellationToken cancellation)
     {
-        var configPath = Path.Combine(spec.ModelDirectory, "config.json");
-        if (!File.Exists(configPath))
-            throw new FileNotFoundException($"{spec.ModelDirectory} is not a model directory: it has no config.json. Give a Hugging Face Llama checkpoint folder.", configPath);
-        var config = LlamaConfig.Load(configPath);
-        if (spec.Layer < 0 || spec.Layer >= config.NumHiddenLayers)
-            throw new ArgumentException($"layer {spec.Layer} does not exist: {spec.ModelDirectory} has decoder layers 0..{config.NumHiddenLayers - 1}.");
-        var target = new ComputeTarget(ComputeTarget.ParseDevice(spec.Device), ComputeTarget.ParseDType(spec.DType));
+        var target = ComputeTarget.From(spec.Device, spec.DType);
+        var directory = spec.Model.Directory;
         progress?.Report("reading the tokenizer");
-        var tokenizer = Llama3Tokenizer.Load(spec.ModelDirectory);
-        var format = ChatFormats.FromModelDirectory(spec.ModelDirectory);
+        var tokenizer = Llama3Tokenizer.Load(directory);
+        var format = ChatFormats.FromModelDirectory(directory);
         cancellation.ThrowIfCancellationRequested();
         progress?.Report("fingerprinting model and SAE");
-        string modelFingerprint = FileFingerprint.ForModelDirectory(spec.ModelDirectory);
-        string saeFingerprint = ExperimentPipeline.SaeFingerprint(spec.SaePath, spec.Layer);
+        var (modelFingerprint, saeFingerprint) = (spec.Model.Fingerprint, spec.Sae.Fingerprint);
         cancellation.ThrowIfCancellationRequested();
         progress?.Report("loading the SAE");
-        var sae = SaeLoader.Load(spec.SaePath, target.DType, target.Device, spec.Layer);
+        var sae = SaeFormats.Load(spec.Sae, target.DType, target.Device);
         try
         {
-            SaeLoader.EnsureFits(sae, config.HiddenSize, spec.ModelDirectory);
             progress?.Report($"loading decoder layers 0..{spec.Layer}");
-            var model = LlamaForCausalLM.Load(spec.ModelDirectory, spec.Layer, withHead: false, target.DType, target.Device);
-            var info = new ModelInfo(spec, config.HiddenSize, config.NumHiddenLayers, sae.DSae, sae.Config.Architecture,
-                ChatFormats.DisplayName(format), config.MaxPositionEmbeddings, modelFingerprint, saeFingerprint);
+            var model = LlamaForCausalLM.Load(directory, spec.Layer, withHead: false, target.DType, target.Device);
+            var info = new ModelInfo(spec, spec.Model.HiddenSize, spec.Model.LayerCount, sae.DSae, sae.Config.Architecture,
+                ChatFormats.DisplayName(format), spec.Model.MaxPositions, modelFingerprint, saeFingerprint);
             return new LiveModel(spec, model, sae, tokenizer, format, info);
         }
         catch
@@ -147,7 +153,7 @@ internal sealed class LiveModel : IDisposable
     }
 
     public IReadOnlyList<PromotedTokensResult> PromotedTokens(IReadOnlyList<int> features, int top) =>
-        Saes.PromotedTokens.Compute(_sae, Spec.ModelDirectory, features, top);
+        Saes.PromotedTokens.Compute(_sae, Spec.Model.Directory, features, top);
 
     public void Dispose()
     {

@@ -1,4 +1,3 @@
-using SaeExplorer.Core.Experiments;
 using SaeExplorer.Inference.Pipeline;
 using SaeExplorer.Inference.Saes;
 
@@ -63,12 +62,12 @@ public sealed class LiveModelService : IDisposable
     }
 
     /// <summary>
-    /// Runs an experiment on the worker. When the request is for the loaded model and SAE, their weights are reused
-    /// rather than loaded a second time (for the 70B model that is the difference between fitting and not).
+    /// Runs <paramref name="work"/> on the worker with the loaded model and SAE (null before one is loaded), so an
+    /// experiment reuses their weights rather than loading them a second time (for the 70B model that is the
+    /// difference between fitting and not).
     /// </summary>
-    public Task<ExperimentResult> RunExperimentAsync(ExperimentRequest request, IFeatureCache cache, IProgress<PipelineProgress>? progress = null,
-        Action<string, string, int, int>? onFingerprints = null, CancellationToken cancellation = default) =>
-        _worker.RunAsync(ct => new ExperimentPipeline().Run(request, cache, progress, ct, onFingerprints: onFingerprints, loaded: _model?.Loaded), cancellation);
+    public Task<T> RunWithLoadedAsync<T>(Func<LoadedModel?, CancellationToken, T> work, CancellationToken cancellation = default) =>
+        _worker.RunAsync(ct => work(_model?.Loaded, ct), cancellation);
 
     private LiveModel Require() => _model ?? throw NotLoaded();
 

@@ -1,44 +1,81 @@
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Features;
-using SaeExplorer.Core.Fingerprints;
 using SaeExplorer.Inference.Capture;
 using SaeExplorer.Inference.Models.Llama;
 using SaeExplorer.Inference.Runtime;
 using SaeExplorer.Inference.Saes;
 using SaeExplorer.Inference.Tokenization;
+using SaeExplorer.Runs;
+using SaeExplorer.Runs.Settings;
+using SaeExplorer.Runs.Sources;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaeExplorer.Inference.Pipeline;
 
-/// <summary>What to run: model + SAE + layer + chat format over a prompt set.</summary>
+/// <summary>What to run: a resolved model and SAE, the layer (already checked against both), a chat format and a prompt set.</summary>
 public sealed record ExperimentRequest(
-    string ModelDirectory,
-    string SaePath,
+    ModelSource Model,
+    SaeSource Sae,
     int Layer,
     string ChatFormat,
     PromptSet PromptSet,
     PoolingMethod Pooling,
-    ComputeTarget Target,
+    ComputeDevice Device,
+    ComputeDType DType,
     int BatchSize,
     IReadOnlyList<Contrast> Contrasts);
 
-/// <summary>Progress of a run: the stage ("tokenize", "fingerprint", "load", "capture", "analyse") and how far it got.</summary>
+/// <summary>Progress of a run: the stage ("tokenize", "load", "capture", "analyse") and how far it got.</summary>
 public sealed record PipelineProgress(string Stage, int Done, int Total, string? Detail = null);
 
 /// <summary>
 /// A model and SAE already in memory (the dashboard keeps one loaded) that a run may use instead of loading its own;
-/// used only when it is the run's model directory, SAE, dtype and device and holds the run's layer.
+/// used only when they are the run's model and SAE (by content), dtype and device and hold the run's layer.
 /// </summary>
-public sealed record LoadedModel(LlamaForCausalLM Model, SparseAutoencoder Sae, string ModelDirectory, string SaePath)
+public sealed record LoadedModel(LlamaForCausalLM Model, SparseAutoencoder Sae, ModelSource ModelSource, SaeSource SaeSource)
 {
     public bool Serves(ExperimentRequest request) =>
-        Path.GetFullPath(request.ModelDirectory) == Path.GetFullPath(ModelDirectory)
-        && Path.GetFullPath(request.SaePath) == Path.GetFullPath(SaePath)
+        request.Model.Fingerprint == ModelSource.Fingerprint
+        && request.Sae.Fingerprint == SaeSource.Fingerprint
         && request.Layer < Model.LoadedLayers
-        && Model.DType == request.Target.DType && Model.Device.ToString() == request.Target.Device.ToString()
-        && Sae.DType == request.Target.DType;
+        && Model.DType == ComputeTarget.ToTorch(request.DType) && Sae.DType == Model.DType
+        && Model.Device.ToString() == ComputeTarget.ToTorch(request.Device).ToString();
+}
+
+/// <summary>
+/// An experiment tokenized and keyed: every prompt's tokens and cache key under the run's <see cref="Identity"/>.
+/// Cheap next to the model; made before a run is recorded, so the record carries the identity its keys depend on.
+/// </summary>
+public sealed class PreparedExperiment
+{
+    internal PreparedExperiment(ExperimentRequest request, ChatFormat format, CacheIdentity identity, IReadOnlyList<ExperimentPrompt> prompts, EncodedPrompt[] encoded)
+    {
+        Request = request;
+        Format = format;
+        Identity = identity;
+        Prompts = prompts;
+        Encoded = encoded;
+        Keys = encoded.Select(e => identity.Key(e.Ids)).ToArray();
+    }
+
+    public ExperimentRequest Request { get; }
+    public ChatFormat Format { get; }
+    public CacheIdentity Identity { get; }
+    public IReadOnlyList<ExperimentPrompt> Prompts { get; }
+    internal EncodedPrompt[] Encoded { get; }
+    internal string[] Keys { get; }
+
+    /// <summary>Indices of the prompts the cache does not hold yet.</summary>
+    public IReadOnlyList<int> Missing(IFeatureCache cache)
+    {
+        var missing = cache.MissingKeys(Keys).ToHashSet(StringComparer.Ordinal);
+        return Enumerable.Range(0, Keys.Length).Where(i => missing.Contains(Keys[i])).ToList();
+    }
+
+    /// <summary>The run record's description of this experiment.</summary>
+    public RunSpec Spec(string promptSetHash) => new(Request.PromptSet.Name, promptSetHash, Identity, Request.Pooling, Prompts.Count);
 }
 
 /// <summary>One prompt of a finished run, in prompt-set order, with what the cache holds for it.</summary>
@@ -65,19 +102,12 @@ public sealed record ExperimentResult(
 /// </summary>
 public sealed class ExperimentPipeline
 {
-    /// <param name="afterEachStored">called with the running count after each computed prompt is in the cache</param>
-    /// <param name="onFingerprints">called once the work is known: (model fingerprint, SAE fingerprint, prompts, already cached)</param>
-    public ExperimentResult Run(ExperimentRequest request, IFeatureCache cache, IProgress<PipelineProgress>? progress = null,
-        CancellationToken cancellation = default, Action<int>? afterEachStored = null, Action<string, string, int, int>? onFingerprints = null,
-        LoadedModel? loaded = null)
+    /// <summary>Tokenizes every prompt and computes its cache key; refuses a prompt the chat format or the context cannot take.</summary>
+    public static PreparedExperiment Prepare(ExperimentRequest request, IProgress<PipelineProgress>? progress = null)
     {
-        var config = LlamaConfig.Load(Path.Combine(request.ModelDirectory, "config.json"));
-        if (request.Layer < 0 || request.Layer >= config.NumHiddenLayers)
-            throw new ArgumentException($"layer {request.Layer} does not exist: {request.ModelDirectory} has decoder layers 0..{config.NumHiddenLayers - 1}.");
-
         var prompts = PromptSets.Expand(request.PromptSet);
-        var format = ChatFormats.Resolve(request.ChatFormat, request.ModelDirectory);
-        var encoder = new PromptEncoder(Llama3Tokenizer.Load(request.ModelDirectory), format, config.MaxPositionEmbeddings);
+        var format = ChatFormats.Resolve(request.ChatFormat, request.Model.Directory);
+        var encoder = new PromptEncoder(Llama3Tokenizer.Load(request.Model.Directory), format, request.Model.MaxPositions);
         var encoded = new EncodedPrompt[prompts.Count];
         for (int i = 0; i < prompts.Count; i++)
         {
@@ -91,87 +121,99 @@ public sealed class ExperimentPipeline
             }
         }
         progress?.Report(new PipelineProgress("tokenize", prompts.Count, prompts.Count));
+        var identity = new CacheIdentity(request.Model.Fingerprint, request.Sae.Fingerprint, request.Layer, request.DType, format.ToString());
+        return new PreparedExperiment(request, format, identity, prompts, encoded);
+    }
 
-        progress?.Report(new PipelineProgress("fingerprint", 0, 2));
-        string modelFingerprint = FileFingerprint.ForModelDirectory(request.ModelDirectory);
-        string saeFingerprint = SaeFingerprint(request.SaePath, request.Layer);
-        progress?.Report(new PipelineProgress("fingerprint", 2, 2));
-
-        string dtype = ComputeTarget.DTypeName(request.Target.DType);
-        var keys = encoded.Select(e => FeatureCacheKey.Compute(modelFingerprint, saeFingerprint, request.Layer, dtype, format.ToString(), e.Ids)).ToArray();
-        var missing = cache.MissingKeys(keys).ToHashSet(StringComparer.Ordinal);
-        var todo = Enumerable.Range(0, prompts.Count).Where(i => missing.Contains(keys[i])).ToList();
-        onFingerprints?.Invoke(modelFingerprint, saeFingerprint, prompts.Count, prompts.Count - todo.Count);
-        int computed = 0, dSae = 0;
+    /// <summary>Computes the prompts the cache lacks (with <paramref name="loaded"/>'s weights when it serves the request), then assembles the result.</summary>
+    /// <param name="afterEachStored">called with the running count after each computed prompt is in the cache</param>
+    public ExperimentResult Run(PreparedExperiment experiment, IFeatureCache cache, IProgress<PipelineProgress>? progress = null,
+        CancellationToken cancellation = default, Action<int>? afterEachStored = null, LoadedModel? loaded = null)
+    {
+        var request = experiment.Request;
+        var todo = experiment.Missing(cache);
         SaeReconstructionQuality? quality = null;
         if (todo.Count > 0)
-            (computed, dSae, quality) = loaded is not null && loaded.Serves(request)
-                ? Compute(request, loaded.Model, loaded.Sae, encoded, keys, todo, cache, progress, cancellation, afterEachStored)
-                : LoadAndCompute(request, config, encoded, keys, todo, cache, progress, cancellation, afterEachStored);
+            quality = loaded is not null && loaded.Serves(request)
+                ? Compute(experiment, loaded.Model, loaded.Sae, todo, cache, progress, cancellation, afterEachStored)
+                : LoadAndCompute(experiment, todo, cache, progress, cancellation, afterEachStored);
+        return Assemble(experiment, cache, todo.Count, quality, progress);
+    }
 
+    /// <summary>
+    /// The result of an experiment whose every prompt is already in the cache, without a model: a run reopened under its
+    /// own identity. Refuses, computing nothing, when any prompt is missing.
+    /// </summary>
+    public static ExperimentResult Open(PreparedExperiment experiment, IFeatureCache cache)
+    {
+        var missing = experiment.Missing(cache);
+        if (missing.Count > 0)
+            throw new InvalidOperationException(
+                $"{missing.Count} of {experiment.Prompts.Count} prompts are not in the store under this run's keys " +
+                $"({experiment.Identity.DType.Name()}, layer {experiment.Identity.Layer}, chat format {experiment.Format}); run the experiment again to compute them.");
+        return Assemble(experiment, cache, 0, null, null);
+    }
+
+    private static ExperimentResult Assemble(PreparedExperiment experiment, IFeatureCache cache, int computed, SaeReconstructionQuality? quality, IProgress<PipelineProgress>? progress)
+    {
+        var (request, prompts) = (experiment.Request, experiment.Prompts);
         var results = new List<PromptResult>(prompts.Count);
+        int dSae = request.Sae.DSae;
         for (int i = 0; i < prompts.Count; i++)
         {
-            if (!cache.TryGet(keys[i], out var cached))
+            if (!cache.TryGet(experiment.Keys[i], out var cached))
                 throw new InvalidOperationException($"prompt '{prompts[i].Id}' is missing from the cache after it was computed");
             var pooled = FeaturePooling.Pool(cached.Features, request.Pooling, cached.UserTokenPositions);
-            results.Add(new PromptResult(prompts[i], encoded[i], cached, pooled, cached.PooledActivations[(int)request.Pooling]));
+            results.Add(new PromptResult(prompts[i], experiment.Encoded[i], cached, pooled, ActivationPooling.Stored(cached.PooledActivations, request.Pooling)));
             dSae = cached.Features.FeatureCount;
         }
         progress?.Report(new PipelineProgress("analyse", 0, 1));
         var pooledPrompts = results.Select(r => new PooledPrompt(r.Prompt.Id, r.Prompt.Condition, r.Prompt.Topic, r.PooledFeatures)).ToList();
         var report = FeatureDiff.Analyze(pooledPrompts, request.Contrasts);
         progress?.Report(new PipelineProgress("analyse", 1, 1));
-        return new ExperimentResult(results, format, modelFingerprint, saeFingerprint, config.HiddenSize, dSae, computed, prompts.Count - todo.Count, report, quality);
+        return new ExperimentResult(results, experiment.Format, experiment.Identity.ModelFingerprint, experiment.Identity.SaeFingerprint,
+            request.Model.HiddenSize, dSae, computed, prompts.Count - computed, report, quality);
     }
 
-    /// <summary>Content fingerprint of the SAE's files (the .pt, or cfg.json + weights of a folder format).</summary>
-    public static string SaeFingerprint(string saePath, int layer)
+    private static SaeReconstructionQuality LoadAndCompute(PreparedExperiment experiment, IReadOnlyList<int> todo, IFeatureCache cache,
+        IProgress<PipelineProgress>? progress, CancellationToken cancellation, Action<int>? afterEachStored)
     {
-        var (format, location) = SaeLoader.Detect(saePath, layer);
-        return format == SaeFormat.Goodfire
-            ? FileFingerprint.ForFile(location)
-            : FileFingerprint.Compute(Directory.GetFiles(location).Where(f => f.EndsWith(".json") || f.EndsWith(".safetensors")));
-    }
-
-    private static (int Computed, int DSae, SaeReconstructionQuality Quality) LoadAndCompute(ExperimentRequest request, LlamaConfig config, EncodedPrompt[] encoded, string[] keys,
-        List<int> todo, IFeatureCache cache, IProgress<PipelineProgress>? progress, CancellationToken cancellation, Action<int>? afterEachStored)
-    {
-        // The SAE first: it is the smaller file, and a width mismatch should stop the run before the model loads.
+        var request = experiment.Request;
+        var target = ComputeTarget.From(request.Device, request.DType);
+        // The SAE first: it is the smaller file, and a broken SAE should stop the run before the model loads.
         progress?.Report(new PipelineProgress("load", 0, 2, "SAE"));
-        using var sae = SaeLoader.Load(request.SaePath, request.Target.DType, request.Target.Device, request.Layer);
-        SaeLoader.EnsureFits(sae, config.HiddenSize, request.ModelDirectory);
+        using var sae = SaeFormats.Load(request.Sae, target.DType, target.Device);
         progress?.Report(new PipelineProgress("load", 1, 2, $"layers 0..{request.Layer}"));
-        using var model = LlamaForCausalLM.Load(request.ModelDirectory, request.Layer, withHead: false, request.Target.DType, request.Target.Device);
+        using var model = LlamaForCausalLM.Load(request.Model.Directory, request.Layer, withHead: false, target.DType, target.Device);
         progress?.Report(new PipelineProgress("load", 2, 2));
-        return Compute(request, model, sae, encoded, keys, todo, cache, progress, cancellation, afterEachStored);
+        return Compute(experiment, model, sae, todo, cache, progress, cancellation, afterEachStored);
     }
 
-    private static (int Computed, int DSae, SaeReconstructionQuality Quality) Compute(ExperimentRequest request, LlamaForCausalLM model, SparseAutoencoder sae,
-        EncodedPrompt[] encoded, string[] keys, List<int> todo, IFeatureCache cache, IProgress<PipelineProgress>? progress, CancellationToken cancellation,
-        Action<int>? afterEachStored)
+    private static SaeReconstructionQuality Compute(PreparedExperiment experiment, LlamaForCausalLM model, SparseAutoencoder sae, IReadOnlyList<int> todo,
+        IFeatureCache cache, IProgress<PipelineProgress>? progress, CancellationToken cancellation, Action<int>? afterEachStored)
     {
+        int layer = experiment.Request.Layer;
         var capture = new ResidualCapture(model);
         var quality = new ReconstructionStatistics(sae.DIn);
-        var ids = todo.Select(i => encoded[i].Ids).ToList();
+        var ids = todo.Select(i => experiment.Encoded[i].Ids).ToList();
         int done = 0;
-        foreach (var captured in capture.Run(ids, [request.Layer], request.BatchSize, cancellation))
+        foreach (var captured in capture.Run(ids, [layer], experiment.Request.BatchSize, cancellation))
         {
             int i = todo[captured.Index];
-            var resid = captured.ResidPost[request.Layer];
-            var userPositions = PromptSegments.UserTokenPositions(encoded[i]);
+            var resid = captured.ResidPost[layer];
+            var userPositions = PromptSegments.UserTokenPositions(experiment.Encoded[i]);
             SparseFeatureMatrix features;
             using (var scope = NewDisposeScope())
             {
-                var x = tensor(resid, [captured.TokenCount, captured.DModel], device: request.Target.Device);
+                var x = tensor(resid, [captured.TokenCount, captured.DModel], device: sae.Device);
                 features = sae.EncodeSparse(x, quality: quality);
             }
             var pooledActivations = ActivationPooling.PoolAll(resid, captured.TokenCount, captured.DModel, userPositions);
-            cache.Put(keys[i], new CachedPrompt(encoded[i].Ids, features, userPositions, pooledActivations));
+            cache.Put(experiment.Keys[i], new CachedPrompt(experiment.Encoded[i].Ids, features, userPositions, pooledActivations));
             done++;
             progress?.Report(new PipelineProgress("capture", done, todo.Count));
             afterEachStored?.Invoke(done);
         }
-        return (done, sae.DSae, quality.Result());
+        return quality.Result();
     }
 }

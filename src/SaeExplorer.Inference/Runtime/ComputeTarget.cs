@@ -1,45 +1,46 @@
+using SaeExplorer.Runs.Settings;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaeExplorer.Inference.Runtime;
 
-/// <summary>The device and dtype a model runs in, parsed from user-facing names with clear refusals.</summary>
+/// <summary>
+/// The torch device and dtype a model runs in, made once from the typed settings (<see cref="ComputeDevice"/>,
+/// <see cref="ComputeDType"/>) where the model loads; this is where a CUDA device is checked to exist.
+/// </summary>
 public sealed record ComputeTarget(Device Device, ScalarType DType)
 {
-    public static readonly string[] DTypeNames = ["float32", "bfloat16"];
+    public static ComputeTarget From(ComputeDevice device, ComputeDType dtype) => new(ToTorch(device), ToTorch(dtype));
 
-    public static ScalarType ParseDType(string name) => name.Trim().ToLowerInvariant() switch
+    /// <summary>Parses user-facing names (options, settings) and checks the device.</summary>
+    public static ComputeTarget Parse(string device, string dtype) => From(ComputeDevice.Parse(device), ComputeDTypes.Parse(dtype));
+
+    public static ScalarType ToTorch(ComputeDType dtype) => dtype switch
     {
-        "float32" or "fp32" or "f32" => ScalarType.Float32,
-        "bfloat16" or "bf16" => ScalarType.BFloat16,
-        _ => throw new ArgumentException($"unknown dtype '{name}'; use float32 or bfloat16."),
+        ComputeDType.Float32 => ScalarType.Float32,
+        ComputeDType.BFloat16 => ScalarType.BFloat16,
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null),
     };
 
-    public static string DTypeName(ScalarType type) => type switch
+    public static ComputeDType FromTorch(ScalarType type) => type switch
     {
-        ScalarType.Float32 => "float32",
-        ScalarType.BFloat16 => "bfloat16",
-        _ => type.ToString(),
+        ScalarType.Float32 => ComputeDType.Float32,
+        ScalarType.BFloat16 => ComputeDType.BFloat16,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "SaeExplorer computes in float32 or bfloat16."),
     };
 
-    /// <summary>Parses "cpu", "cuda" or "cuda:N", checking that CUDA is really there.</summary>
-    public static Device ParseDevice(string name)
+    /// <summary>The torch device, checking that CUDA and that GPU are really there.</summary>
+    public static Device ToTorch(ComputeDevice device)
     {
-        var value = name.Trim().ToLowerInvariant();
-        if (value == "cpu")
+        if (!device.IsCuda)
             return CPU;
-        if (value == "cuda" || value.StartsWith("cuda:"))
-        {
-            if (!cuda.is_available())
-                throw new ArgumentException(
-                    "CUDA is not available: this build runs on TorchSharp's CPU libtorch, or no GPU/driver is visible. " +
-                    "Use --device cpu, or build for GPU servers as the README describes.");
-            int index = 0;
-            if (value.Length > 4 && (!int.TryParse(value[5..], out index) || index < 0 || index >= cuda.device_count()))
-                throw new ArgumentException($"no CUDA device '{name}': {cuda.device_count()} GPU(s) visible (cuda:0..cuda:{cuda.device_count() - 1}).");
-            return new Device(DeviceType.CUDA, index);
-        }
-        throw new ArgumentException($"unknown device '{name}'; use cpu, cuda or cuda:N.");
+        if (!cuda.is_available())
+            throw new SettingsException(SettingsField.Device,
+                "CUDA is not available: this build runs on TorchSharp's CPU libtorch, or no GPU/driver is visible. " +
+                "Use --device cpu, or build for GPU servers as the README describes.");
+        if (device.Index >= cuda.device_count())
+            throw new SettingsException(SettingsField.Device, $"no CUDA device '{device}': {cuda.device_count()} GPU(s) visible (cuda:0..cuda:{cuda.device_count() - 1}).");
+        return new Device(DeviceType.CUDA, device.Index);
     }
 
     /// <summary>The devices a model is split over: <paramref name="first"/> alone, or cuda:0..K-1 for K GPUs.</summary>
@@ -55,6 +56,4 @@ public sealed record ComputeTarget(Device Device, ScalarType DType)
             throw new ArgumentException($"--gpus {gpus}: only {cuda.device_count()} GPU(s) visible.");
         return Enumerable.Range(0, gpus).Select(i => new Device(DeviceType.CUDA, i)).ToList();
     }
-
-    public static ComputeTarget Parse(string device, string dtype) => new(ParseDevice(device), ParseDType(dtype));
 }

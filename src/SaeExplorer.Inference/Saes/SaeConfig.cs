@@ -1,19 +1,9 @@
 namespace SaeExplorer.Inference.Saes;
 
-/// <summary>The file format an SAE was read from (SAELens calls these loaders).</summary>
-public enum SaeFormat
-{
-    /// <summary>Goodfire: a torch.save state dict with encoder_linear.* and decoder_linear.* (ReLU).</summary>
-    Goodfire,
-    /// <summary>SAELens: cfg.json + sae_weights.safetensors (W_enc, b_enc, W_dec, b_dec[, threshold]).</summary>
-    SaeLens,
-    /// <summary>EleutherAI sparsify: cfg.json + sae.safetensors (encoder.weight/bias, W_dec, b_dec; TopK).</summary>
-    Sparsify,
-}
-
 /// <summary>
 /// The standard description every loader converts its format's config into, in SAELens's vocabulary:
-/// <see cref="Architecture"/> is "standard" (ReLU), "jumprelu" or "topk".
+/// <see cref="Architecture"/> is "standard" (ReLU), "jumprelu" or "topk"; <see cref="Format"/> is the registered
+/// format's name (<see cref="SaeFormats"/>) and <see cref="Source"/> the file or folder the weights came from.
 /// </summary>
 public sealed record SaeConfig(
     string Architecture,
@@ -21,9 +11,8 @@ public sealed record SaeConfig(
     int DSae,
     bool ApplyBDecToInput,
     int? K,
-    SaeFormat Format,
-    string Source,
-    int? HookLayer = null);
+    string Format,
+    string Source);
 
 /// <summary>How well an SAE reconstructs a set of activations.</summary>
 /// <param name="Mse">mean over tokens and dimensions of (x − x̂)²</param>

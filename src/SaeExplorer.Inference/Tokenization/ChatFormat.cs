@@ -109,7 +109,7 @@ public static class ChatFormats
     /// <summary>
     /// Parses a CLI value: <c>llama3</c> (3.0), <c>llama3.1</c> / <c>llama3.3</c>, <c>none</c>; returns
     /// null for <c>auto</c>, meaning "detect from the model directory" (see <see cref="Resolve"/>).
-    /// Case-insensitive.
+    /// Case-insensitive; the enum's own names parse too, since run records keep the format by that name.
     /// </summary>
     /// <exception cref="ArgumentException">Unknown value; the message lists the accepted ones.</exception>
     public static ChatFormat? Parse(string value)
@@ -120,7 +120,7 @@ public static class ChatFormats
             "auto" => null,
             "none" or "raw" => ChatFormat.None,
             "llama3" or "llama3.0" or "llama-3" => ChatFormat.Llama3,
-            "llama3.1" or "llama3.3" or "llama-3.1" or "llama-3.3" => ChatFormat.Llama31,
+            "llama3.1" or "llama3.3" or "llama-3.1" or "llama-3.3" or "llama31" => ChatFormat.Llama31,
             _ => throw new ArgumentException($"Unknown chat format '{value}'; expected one of: {AcceptedValues}.", nameof(value)),
         };
     }

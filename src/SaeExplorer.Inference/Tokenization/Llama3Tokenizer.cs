@@ -112,8 +112,8 @@ public sealed class Llama3Tokenizer
         return FromStream(stream, $"embedded resource {EmbeddedResourceName}");
     }
 
-    /// <summary>The embedded tokenizer.json, decompressed: the file a generated model directory ships (see <c>Demo.DemoModel</c>).</summary>
-    internal static Stream OpenEmbeddedJson() => new GZipStream(OpenEmbeddedResource(), CompressionMode.Decompress);
+    /// <summary>The embedded tokenizer.json, decompressed: the file a generated model directory ships (the demo model generator writes it out).</summary>
+    public static Stream OpenEmbeddedJson() => new GZipStream(OpenEmbeddedResource(), CompressionMode.Decompress);
 
     private static Stream OpenEmbeddedResource()
     {

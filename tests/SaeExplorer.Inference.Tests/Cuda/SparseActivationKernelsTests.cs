@@ -61,7 +61,7 @@ public sealed class SparseActivationKernelsTests
         Assert.Equal("not a CUDA device", problem);
 
         using var scope = NewDisposeScope();
-        var config = new SaeConfig("standard", 4, 6, false, null, SaeFormat.Goodfire, "test");
+        var config = new SaeConfig("standard", 4, 6, false, null, "goodfire", "test");
         using var sae = new ReluSae(config, eye(4, 6), zeros(6), zeros(6, 4), zeros(4));
         Assert.Equal("torch (not a CUDA device)", sae.SparseRoute());
         var x = tensor(new float[] { 1, -2, 0, 3, 0, 0, 0, 0 }).reshape(2, 4);

@@ -3,9 +3,8 @@ using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Features;
 using SaeExplorer.Inference.Live;
 using SaeExplorer.Inference.Pipeline;
-using SaeExplorer.Inference.Runtime;
+using SaeExplorer.Runs.Settings;
 using SaeExplorer.Tests;
-using static TorchSharp.torch;
 
 namespace SaeExplorer.Inference.Tests.Live;
 
@@ -14,7 +13,7 @@ public sealed class LiveModelServiceTests
 {
     private static string GoodfireSae => Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt");
 
-    private static ModelSpec Spec => new(FixturePaths.TinyModel, GoodfireSae, 2);
+    private static ModelSpec Spec => ModelSpec.Resolve(FixturePaths.TinyModel, GoodfireSae, 2);
 
     [Fact]
     public async Task A_live_prompt_has_the_same_features_as_the_pipeline_computes_for_it()
@@ -29,9 +28,9 @@ public sealed class LiveModelServiceTests
         var set = PromptSets.BuiltIn();
         var first = PromptSets.Expand(set)[0];
         var oneTopic = set with { Topics = [first.Topic], Conditions = [set.Conditions.First(c => c.Name == first.Condition)] };
-        var request = new ExperimentRequest(FixturePaths.TinyModel, GoodfireSae, 2, "auto", oneTopic, PoolingMethod.Max,
-            new ComputeTarget(CPU, ScalarType.Float32), 8, []);
-        var run = await service.RunExperimentAsync(request, new MemoryFeatureCache());
+        var request = new ExperimentRequest(Spec.Model, Spec.Sae, 2, "auto", oneTopic, PoolingMethod.Max, ComputeDevice.Cpu, ComputeDType.Float32, 8, []);
+        var run = await service.RunWithLoadedAsync((loaded, ct) =>
+            new ExperimentPipeline().Run(ExperimentPipeline.Prepare(request), new MemoryFeatureCache(), cancellation: ct, loaded: loaded));
         var expected = run.Prompts.Single();
 
         var system = first.Messages.FirstOrDefault(m => m.Role == "system")?.Content;
@@ -66,10 +65,10 @@ public sealed class LiveModelServiceTests
         var notLoaded = await Assert.ThrowsAsync<InvalidOperationException>(() => service.AnalyzeAsync(new PromptInput("hi")));
         Assert.Contains("no model is loaded", notLoaded.Message);
 
-        var noLayer = await Assert.ThrowsAsync<ArgumentException>(() => service.LoadAsync(Spec with { Layer = 9 }));
+        var noLayer = Assert.Throws<SettingsException>(() => ModelSpec.Resolve(FixturePaths.TinyModel, GoodfireSae, 9));
         Assert.Contains("decoder layers 0..3", noLayer.Message);
         using var temp = FixturePaths.NewTempDirectory();
-        var notAModel = await Assert.ThrowsAsync<FileNotFoundException>(() => service.LoadAsync(Spec with { ModelDirectory = temp.Path }));
+        var notAModel = Assert.Throws<SettingsException>(() => ModelSpec.Resolve(temp.Path, GoodfireSae, 2));
         Assert.Contains("no config.json", notAModel.Message);
         Assert.Null(service.Current);
 

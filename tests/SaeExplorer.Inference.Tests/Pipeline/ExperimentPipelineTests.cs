@@ -1,10 +1,11 @@
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Features;
+using SaeExplorer.Inference.Live;
 using SaeExplorer.Inference.Pipeline;
-using SaeExplorer.Inference.Runtime;
+using SaeExplorer.Inference.Sources;
+using SaeExplorer.Runs.Settings;
 using SaeExplorer.Tests;
-using static TorchSharp.torch;
 
 namespace SaeExplorer.Inference.Tests.Pipeline;
 
@@ -13,8 +14,10 @@ public sealed class ExperimentPipelineTests
     private static string GoodfireSae => Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt");
 
     private static ExperimentRequest Request(PromptSet set, int layer = 2, PoolingMethod pooling = PoolingMethod.Last) => new(
-        FixturePaths.TinyModel, GoodfireSae, layer, "auto", set, pooling, new ComputeTarget(CPU, ScalarType.Float32), BatchSize: 16,
-        [new Contrast("novice", "expert")]);
+        SourceResolver.Model(FixturePaths.TinyModel), SourceResolver.Sae(GoodfireSae, layer), layer, "auto", set, pooling, ComputeDevice.Cpu, ComputeDType.Float32,
+        BatchSize: 16, [new Contrast("novice", "expert")]);
+
+    private static ExperimentResult Run(ExperimentRequest request, IFeatureCache cache) => new ExperimentPipeline().Run(ExperimentPipeline.Prepare(request), cache);
 
     private static PromptSet SmallSet => PromptSets.BuiltIn() with { Topics = ["how vaccines work", "black holes"] };
 
@@ -22,9 +25,8 @@ public sealed class ExperimentPipelineTests
     public void The_builtin_300_prompt_set_runs_and_a_second_run_computes_nothing()
     {
         var cache = new MemoryFeatureCache();
-        var pipeline = new ExperimentPipeline();
 
-        var first = pipeline.Run(Request(PromptSets.BuiltIn()), cache);
+        var first = Run(Request(PromptSets.BuiltIn()), cache);
         Assert.Equal(300, first.Prompts.Count);
         Assert.Equal(300, first.ComputedCount);
         Assert.Equal(0, first.CachedCount);
@@ -32,7 +34,7 @@ public sealed class ExperimentPipelineTests
         Assert.Equal(32, first.DModel);
         Assert.Equal(6, first.Report.Conditions.Count);
 
-        var second = pipeline.Run(Request(PromptSets.BuiltIn()), cache);
+        var second = Run(Request(PromptSets.BuiltIn()), cache);
         Assert.Equal(0, second.ComputedCount);
         Assert.Equal(300, second.CachedCount);
         Assert.Equal(FeatureDiff.ToJson(first.Report), FeatureDiff.ToJson(second.Report));
@@ -41,7 +43,7 @@ public sealed class ExperimentPipelineTests
     [Fact]
     public void Features_of_a_golden_prompt_match_the_reference_sae_output()
     {
-        var result = new ExperimentPipeline().Run(Request(SmallSet), new MemoryFeatureCache());
+        var result = Run(Request(SmallSet), new MemoryFeatureCache());
         var prompt = result.Prompts.Single(p => p.Prompt.Condition == "standard" && p.Prompt.Topic == "how vaccines work");
         Assert.Equal(Golden.PromptIds[0], prompt.Cached.TokenIds);
 
@@ -61,18 +63,17 @@ public sealed class ExperimentPipelineTests
     public void A_different_layer_or_dtype_never_reuses_cached_features()
     {
         var cache = new MemoryFeatureCache();
-        var pipeline = new ExperimentPipeline();
-        pipeline.Run(Request(SmallSet), cache);
+        Run(Request(SmallSet), cache);
         Assert.Equal(12, cache.Count);
 
-        var otherLayer = pipeline.Run(Request(SmallSet, layer: 1), cache);
+        var otherLayer = Run(Request(SmallSet, layer: 1), cache);
         Assert.Equal(12, otherLayer.ComputedCount);
 
-        var bf16 = pipeline.Run(Request(SmallSet) with { Target = new ComputeTarget(CPU, ScalarType.BFloat16) }, cache);
+        var bf16 = Run(Request(SmallSet) with { DType = ComputeDType.BFloat16 }, cache);
         Assert.Equal(12, bf16.ComputedCount);
 
         // Pooling is applied after the cache, so changing it costs nothing.
-        var mean = pipeline.Run(Request(SmallSet, pooling: PoolingMethod.Mean), cache);
+        var mean = Run(Request(SmallSet, pooling: PoolingMethod.Mean), cache);
         Assert.Equal(0, mean.ComputedCount);
         Assert.Equal(36, cache.Count);
     }
@@ -80,7 +81,7 @@ public sealed class ExperimentPipelineTests
     [Fact]
     public void User_pooling_ignores_the_identical_chat_template()
     {
-        var result = new ExperimentPipeline().Run(Request(SmallSet, pooling: PoolingMethod.User), new MemoryFeatureCache());
+        var result = Run(Request(SmallSet, pooling: PoolingMethod.User), new MemoryFeatureCache());
         foreach (var p in result.Prompts)
         {
             var positions = p.Cached.UserTokenPositions;
@@ -92,15 +93,53 @@ public sealed class ExperimentPipelineTests
     }
 
     [Fact]
+    public void Opening_reads_the_cache_under_the_request_identity_and_never_computes()
+    {
+        var cache = new MemoryFeatureCache();
+        var computed = Run(Request(SmallSet), cache);
+
+        var reopened = ExperimentPipeline.Open(ExperimentPipeline.Prepare(Request(SmallSet, pooling: PoolingMethod.Max)), cache);
+        Assert.Equal(0, reopened.ComputedCount);
+        Assert.Equal(12, reopened.CachedCount);
+        Assert.Equal(computed.Prompts.Select(p => p.Cached), reopened.Prompts.Select(p => p.Cached));
+
+        // The same prompts in bfloat16 are other keys: nothing there, so nothing is opened and nothing is computed.
+        var e = Assert.Throws<InvalidOperationException>(() => ExperimentPipeline.Open(ExperimentPipeline.Prepare(Request(SmallSet) with { DType = ComputeDType.BFloat16 }), cache));
+        Assert.Contains("12 of 12 prompts are not in the store", e.Message);
+        Assert.Contains("bfloat16", e.Message);
+        Assert.Equal(12, cache.Count);
+    }
+
+    [Fact]
     public void An_sae_for_another_width_stops_before_the_model_loads()
     {
-        var wide = Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt");
         using var tmp = FixturePaths.NewTempDirectory();
         var model = tmp.Copy(FixturePaths.TinyModel, "wider");
         var config = Path.Combine(model, "config.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"hidden_size\": 32", "\"hidden_size\": 64"));
-        var e = Assert.Throws<ArgumentException>(() => new ExperimentPipeline().Run(Request(SmallSet) with { ModelDirectory = model, SaePath = wide }, new MemoryFeatureCache()));
+        var e = Assert.Throws<SettingsException>(() => ModelSpec.Resolve(model, GoodfireSae, 2));
+        Assert.Equal(SettingsField.Sae, e.Field);
         Assert.Contains("32", e.Message);
         Assert.Contains("64", e.Message);
+    }
+
+    [Fact]
+    public void A_saelens_sae_trained_on_layer_3_is_refused_at_layer_2_naming_both_unless_forced()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var sae = Saes.SaeLoadingTests.CopySaeLens(tmp.Path, cfg =>
+        {
+            cfg["hook_name"] = "blocks.3.hook_resid_post";
+            cfg["hook_layer"] = 3;
+        });
+
+        var e = Assert.Throws<SettingsException>(() => ModelSpec.Resolve(FixturePaths.TinyModel, sae, 2));
+        Assert.Equal(SettingsField.Layer, e.Field);
+        Assert.Contains("trained on layer 3 (blocks.3.hook_resid_post)", e.Message);
+        Assert.Contains("layer 2 was asked for", e.Message);
+        Assert.Contains("--force-layer", e.Message);
+
+        var forced = ModelSpec.Resolve(FixturePaths.TinyModel, sae, 2, forceLayer: true);
+        Assert.Equal((2, 3), (forced.Layer, forced.Sae.HookLayer!.Value));
     }
 }

@@ -10,7 +10,7 @@ public sealed class PromotedTokensTests
     [Fact]
     public void Promoted_and_suppressed_tokens_are_the_extremes_of_decoder_row_times_unembedding()
     {
-        using var sae = SaeLoader.Load(Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt"), ScalarType.Float32, CPU);
+        using var sae = SaeFormats.Load(Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt"), ScalarType.Float32, CPU);
         var result = Assert.Single(PromotedTokens.Compute(sae, FixturePaths.TinyModel, [7], top: 5));
 
         // The same dot products in plain C#, in double.
@@ -30,7 +30,7 @@ public sealed class PromotedTokensTests
     [Fact]
     public void A_feature_outside_the_sae_is_refused_with_its_number_and_the_range()
     {
-        using var sae = SaeLoader.Load(Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt"), ScalarType.Float32, CPU);
+        using var sae = SaeFormats.Load(Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt"), ScalarType.Float32, CPU);
         var e = Assert.Throws<ArgumentException>(() => PromotedTokens.Compute(sae, FixturePaths.TinyModel, [7, sae.DSae]));
         Assert.Contains($"feature {sae.DSae} is outside this SAE's latents, numbered 0 to {sae.DSae - 1}", e.Message);
         Assert.Throws<ArgumentException>(() => PromotedTokens.Compute(sae, FixturePaths.TinyModel, [-1]));
@@ -43,7 +43,7 @@ public sealed class PromotedTokensTests
         var dir = tmp.Copy(FixturePaths.TinyModel, "no-head");
         var index = Path.Combine(dir, ModelDirectory.IndexFileName);
         File.WriteAllText(index, File.ReadAllText(index).Replace("\"lm_head.weight\"", "\"unused.lm_head\""));
-        using var sae = SaeLoader.Load(Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt"), ScalarType.Float32, CPU);
+        using var sae = SaeFormats.Load(Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt"), ScalarType.Float32, CPU);
         var e = Assert.Throws<CheckpointException>(() => PromotedTokens.Compute(sae, dir, [7]));
         Assert.Equal("lm_head.weight", e.Tensor);
     }

@@ -34,7 +34,7 @@ public sealed class SaeGoldenTests
     [MemberData(nameof(Formats))]
     public void Dense_features_match_the_reference_with_identical_active_sets(string file, string golden, string architecture)
     {
-        using var sae = SaeLoader.Load(Path.Combine(SaeDir, file), ScalarType.Float32, CPU);
+        using var sae = SaeFormats.Load(Path.Combine(SaeDir, file), ScalarType.Float32, CPU);
         Assert.Equal(architecture, sae.Config.Architecture);
         Assert.Equal(32, sae.DIn);
         Assert.Equal(256, sae.DSae);
@@ -56,7 +56,7 @@ public sealed class SaeGoldenTests
     public void Sparse_encoding_equals_the_dense_golden(string file, string golden, string architecture)
     {
         _ = architecture;
-        using var sae = SaeLoader.Load(Path.Combine(SaeDir, file), ScalarType.Float32, CPU);
+        using var sae = SaeFormats.Load(Path.Combine(SaeDir, file), ScalarType.Float32, CPU);
         for (int p = 0; p < Golden.PromptCount; p++)
         {
             using var x = GoldenActivations(p);
@@ -72,7 +72,7 @@ public sealed class SaeGoldenTests
     [Fact]
     public void Topk_keeps_exactly_k_latents_per_token()
     {
-        using var sae = SaeLoader.Load(Path.Combine(SaeDir, "sparsify_topk_l2"), ScalarType.Float32, CPU, layer: 2);
+        using var sae = SaeFormats.Load(Path.Combine(SaeDir, "sparsify_topk_l2"), ScalarType.Float32, CPU, layer: 2);
         Assert.Equal(16, sae.Config.K);
         using var x = GoldenActivations(0);
         var sparse = sae.EncodeSparse(x);
@@ -82,7 +82,7 @@ public sealed class SaeGoldenTests
     [Fact]
     public void Goodfire_reconstruction_matches_and_quality_is_reported()
     {
-        using var sae = SaeLoader.Load(Path.Combine(SaeDir, "goodfire_l2.pt"), ScalarType.Float32, CPU);
+        using var sae = SaeFormats.Load(Path.Combine(SaeDir, "goodfire_l2.pt"), ScalarType.Float32, CPU);
         using var x = GoldenActivations(3);
         using var f = sae.Encode(x);
         using var xHat = sae.Decode(f);
@@ -113,7 +113,7 @@ public sealed class SaeGoldenTests
     [Fact]
     public void Quality_accumulated_prompt_by_prompt_equals_quality_over_all_tokens_at_once()
     {
-        using var sae = SaeLoader.Load(Path.Combine(SaeDir, "goodfire_l2.pt"), ScalarType.Float32, CPU);
+        using var sae = SaeFormats.Load(Path.Combine(SaeDir, "goodfire_l2.pt"), ScalarType.Float32, CPU);
         var stats = new ReconstructionStatistics(sae.DIn);
         var all = new List<float>();
         for (int p = 0; p < Golden.PromptCount; p++)
@@ -134,8 +134,8 @@ public sealed class SaeGoldenTests
     [Fact]
     public void Bfloat16_encoding_flips_only_latents_whose_preactivation_is_near_zero()
     {
-        using var bf16 = SaeLoader.Load(Path.Combine(SaeDir, "goodfire_l2.pt"), ScalarType.BFloat16, CPU);
-        using var fp32 = SaeLoader.Load(Path.Combine(SaeDir, "goodfire_l2.pt"), ScalarType.Float32, CPU);
+        using var bf16 = SaeFormats.Load(Path.Combine(SaeDir, "goodfire_l2.pt"), ScalarType.BFloat16, CPU);
+        using var fp32 = SaeFormats.Load(Path.Combine(SaeDir, "goodfire_l2.pt"), ScalarType.Float32, CPU);
         Assert.Equal(ScalarType.BFloat16, bf16.DType);
         for (int p = 0; p < Golden.PromptCount; p++)
         {

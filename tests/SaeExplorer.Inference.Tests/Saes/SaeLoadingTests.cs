@@ -1,3 +1,4 @@
+using SaeExplorer.Runs.Settings;
 using System.IO.Compression;
 using System.Text;
 using SaeExplorer.Inference.Loading;
@@ -38,7 +39,7 @@ public sealed class SaeLoadingTests
         var pickle = Encoding.ASCII.GetBytes($"cos\nsystem\n(S'touch {marker}'\ntR.");
         var path = WriteTorchZip(tmp.Path, pickle);
 
-        var e = Assert.Throws<CheckpointException>(() => SaeLoader.Load(path, ScalarType.Float32, CPU));
+        var e = Assert.Throws<CheckpointException>(() => SaeFormats.Load(path, ScalarType.Float32, CPU));
 
         Assert.Contains("os.system", e.Message);
         Assert.Contains(path, e.Message);
@@ -94,7 +95,7 @@ public sealed class SaeLoadingTests
                 dst.Write(data);
             }
         }
-        var e = Assert.Throws<CheckpointException>(() => SaeLoader.Load(path, ScalarType.Float32, CPU));
+        var e = Assert.Throws<CheckpointException>(() => SaeFormats.Load(path, ScalarType.Float32, CPU));
         Assert.Contains("data/0", e.Message);
         Assert.Equal("encoder_linear.weight", e.Tensor);
     }
@@ -105,36 +106,89 @@ public sealed class SaeLoadingTests
         using var tmp = FixturePaths.NewTempDirectory();
         var text = Path.Combine(tmp.Path, "notes.pt");
         File.WriteAllText(text, "hello");
-        Assert.Contains("not a PyTorch checkpoint", Assert.Throws<CheckpointException>(() => SaeLoader.Load(text, ScalarType.Float32, CPU)).Message);
+        Assert.Contains("not a PyTorch checkpoint", Assert.Throws<CheckpointException>(() => SaeFormats.Load(text, ScalarType.Float32, CPU)).Message);
 
         var legacy = Path.Combine(tmp.Path, "legacy.pt");
         File.WriteAllBytes(legacy, [0x80, 0x02, 0x8a, 0x0a]);
-        Assert.Contains("legacy", Assert.Throws<CheckpointException>(() => SaeLoader.Load(legacy, ScalarType.Float32, CPU)).Message);
+        Assert.Contains("legacy", Assert.Throws<CheckpointException>(() => SaeFormats.Load(legacy, ScalarType.Float32, CPU)).Message);
 
         var empty = tmp.Path;
-        Assert.Contains("no SAE found", Assert.Throws<CheckpointException>(() => SaeLoader.Load(empty, ScalarType.Float32, CPU)).Message);
-        Assert.Contains("not found", Assert.Throws<CheckpointException>(() => SaeLoader.Load(Path.Combine(tmp.Path, "nope"), ScalarType.Float32, CPU)).Message);
+        Assert.Contains("no SAE found", Assert.Throws<CheckpointException>(() => SaeFormats.Load(empty, ScalarType.Float32, CPU)).Message);
+        Assert.Contains("not found", Assert.Throws<CheckpointException>(() => SaeFormats.Load(Path.Combine(tmp.Path, "nope"), ScalarType.Float32, CPU)).Message);
     }
 
     [Fact]
-    public void Formats_are_detected_from_files_and_folders()
+    public void Formats_are_resolved_from_files_and_folders_with_dimensions_and_hook_layer()
     {
-        Assert.Equal(SaeFormat.Goodfire, SaeLoader.Detect(Path.Combine(SaeDir, "goodfire_l2.pt")).Format);
-        Assert.Equal(SaeFormat.SaeLens, SaeLoader.Detect(Path.Combine(SaeDir, "saelens_jumprelu_l2")).Format);
-        Assert.Equal(SaeFormat.SaeLens, SaeLoader.Detect(Path.Combine(SaeDir, "saelens_jumprelu_l2", "sae_weights.safetensors")).Format);
-        Assert.Equal(SaeFormat.Sparsify, SaeLoader.Detect(Path.Combine(SaeDir, "sparsify_topk_l2"), layer: 2).Format);
-        var e = Assert.Throws<CheckpointException>(() => SaeLoader.Detect(Path.Combine(SaeDir, "sparsify_topk_l2")));
+        var goodfire = SaeFormats.Resolve(Path.Combine(SaeDir, "goodfire_l2.pt"));
+        Assert.Equal(("goodfire", 32, 256, "standard", (int?)null), (goodfire.Format, goodfire.DIn, goodfire.DSae, goodfire.Architecture, goodfire.HookLayer));
+        var saeLens = SaeFormats.Resolve(Path.Combine(SaeDir, "saelens_jumprelu_l2"));
+        Assert.Equal(("saelens", 32, 256, "jumprelu", (int?)2, "blocks.2.hook_resid_post"),
+            (saeLens.Format, saeLens.DIn, saeLens.DSae, saeLens.Architecture, saeLens.HookLayer, saeLens.HookName));
+        Assert.Equal("saelens", SaeFormats.Resolve(Path.Combine(SaeDir, "saelens_jumprelu_l2", "sae_weights.safetensors")).Format);
+        var sparsify = SaeFormats.Resolve(Path.Combine(SaeDir, "sparsify_topk_l2"), layer: 2);
+        Assert.Equal(("sparsify", 32, 256, "topk", (int?)2), (sparsify.Format, sparsify.DIn, sparsify.DSae, sparsify.Architecture, sparsify.HookLayer));
+        var e = Assert.Throws<CheckpointException>(() => SaeFormats.Resolve(Path.Combine(SaeDir, "sparsify_topk_l2")));
         Assert.Contains("layers.2", e.Message);
-        Assert.Contains("no SAE for layer 5", Assert.Throws<CheckpointException>(() => SaeLoader.Detect(Path.Combine(SaeDir, "sparsify_topk_l2"), layer: 5)).Message);
+        Assert.Contains("no SAE for layer 5", Assert.Throws<CheckpointException>(() => SaeFormats.Resolve(Path.Combine(SaeDir, "sparsify_topk_l2"), layer: 5)).Message);
+    }
+
+    [Fact]
+    public void The_registry_names_each_format_once()
+    {
+        Assert.Equal(["goodfire", "saelens", "sparsify"], SaeFormats.All.Select(f => f.Name));
+        Assert.Equal("saelens", SaeFormats.Get("saelens").Name);
+        Assert.Contains("known: goodfire, saelens, sparsify", Assert.Throws<ArgumentException>(() => SaeFormats.Get("dictionary_learning")).Message);
+    }
+
+    [Theory]
+    [InlineData("blocks.3.hook_resid_post", 3)]
+    [InlineData("blocks.3.hook_resid_pre", 2)]
+    [InlineData("blocks.0.hook_resid_pre", null)]
+    [InlineData("blocks.3.hook_mlp_out", null)]
+    public void A_saelens_hook_name_gives_the_resid_post_layer_it_reads(string hookName, int? layer)
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var dir = CopySaeLens(tmp.Path, cfg => cfg["hook_name"] = hookName);
+        Assert.Equal(layer, SaeFormats.Resolve(dir).HookLayer);
+    }
+
+    [Fact]
+    public void A_saelens_6_config_names_its_hook_under_metadata()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var dir = CopySaeLens(tmp.Path, cfg =>
+        {
+            cfg.Remove("hook_name");
+            cfg.Remove("hook_layer");
+            cfg["metadata"] = new System.Text.Json.Nodes.JsonObject { ["hook_name"] = "blocks.7.hook_resid_post" };
+        });
+        Assert.Equal(7, SaeFormats.Resolve(dir).HookLayer);
     }
 
     [Fact]
     public void An_sae_for_another_width_is_refused_with_both_numbers()
     {
-        using var sae = SaeLoader.Load(Path.Combine(SaeDir, "goodfire_l2.pt"), ScalarType.Float32, CPU);
-        var e = Assert.Throws<ArgumentException>(() => SaeLoader.EnsureFits(sae, 8192, "Llama-3.3-70B"));
+        var sae = SaeFormats.Resolve(Path.Combine(SaeDir, "goodfire_l2.pt"));
+        var e = LayerCheck.WidthProblem(sae, 8192, "Llama-3.3-70B's residual stream is");
+        Assert.NotNull(e);
+        Assert.Equal(SettingsField.Sae, e.Field);
         Assert.Contains("32", e.Message);
         Assert.Contains("8192", e.Message);
-        SaeLoader.EnsureFits(sae, 32, "tiny-llama3");
+        Assert.Null(LayerCheck.WidthProblem(sae, 32, "tiny-llama3's residual stream is"));
+    }
+
+    /// <summary>The SAELens fixture in a folder of its own, its cfg.json edited.</summary>
+    internal static string CopySaeLens(string root, Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        var source = Path.Combine(SaeDir, "saelens_jumprelu_l2");
+        var dir = Path.Combine(root, "saelens");
+        Directory.CreateDirectory(dir);
+        foreach (var file in Directory.GetFiles(source))
+            File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        var cfg = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "cfg.json")))!.AsObject();
+        edit(cfg);
+        File.WriteAllText(Path.Combine(dir, "cfg.json"), cfg.ToJsonString());
+        return dir;
     }
 }

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using SaeExplorer.Core.Features;
-using SaeExplorer.Inference.Demo;
+using SaeExplorer.Demo;
 using SaeExplorer.Inference.Live;
+using SaeExplorer.Runs;
 using SaeExplorer.Storage;
 using SaeExplorer.Tests;
 using SaeExplorer.Web.Application.Runs;
@@ -24,7 +25,7 @@ public sealed class DemoRunFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var demo = DemoModel.EnsureCreated(Path.Combine(_directory.Path, "demo"));
-        await Models.LoadAsync(new ModelSpec(demo.ModelDirectory, demo.SaePath, demo.Layer, IsDemo: true));
+        await Models.LoadAsync(ModelSpec.Resolve(demo.ModelDirectory, demo.SaePath, demo.Layer, isDemo: true));
         Store = FeatureStore.Open(Path.Combine(_directory.Path, "saex.db"));
         Runs = new RunCatalog(Models, Store, NullLogger<RunCatalog>.Instance);
         var finished = new TaskCompletionSource<RunSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SaeExplorer.Inference.Live;
+using SaeExplorer.Runs.Settings;
 using SaeExplorer.Tests;
 using SaeExplorer.Web.Application.Models;
 using SaeExplorer.Web.Infrastructure;
@@ -28,14 +29,17 @@ public sealed class ModelSettingsValidationTests : IDisposable
     {
         var problems = _handler.Validate(new ModelSettings(FixturePaths.TinyModel, Sae, 2, "cpu", "float32", null), out var spec);
         Assert.Empty(problems);
-        Assert.Equal(new ModelSpec(FixturePaths.TinyModel, Sae, 2, "cpu", "float32"), spec);
+        Assert.NotNull(spec);
+        Assert.Equal((FixturePaths.TinyModel, Sae, 2, ComputeDevice.Cpu, ComputeDType.Float32),
+            (spec.Model.Directory, spec.Sae.Path, spec.Layer, spec.Device, spec.DType));
+        Assert.Equal((32, 4, 32, 256), (spec.Model.HiddenSize, spec.Model.LayerCount, spec.Sae.DIn, spec.Sae.DSae));
     }
 
     [Fact]
     public void Each_problem_names_its_field_and_the_fix()
     {
         var layer = Assert.Single(Validate(new ModelSettings(FixturePaths.TinyModel, Sae, 7, "cpu", "float32", null)));
-        Assert.Equal(("layer", "layer 7 does not exist: the model has decoder layers 0..3."), (layer.Field, layer.Message));
+        Assert.Equal(("layer", $"layer 7 does not exist: {FixturePaths.TinyModel} has decoder layers 0..3."), (layer.Field, layer.Message));
 
         var noConfig = Validate(new ModelSettings(Path.Combine(FixturePaths.Fixtures, "sae"), Sae, 2, "cpu", "float32", null));
         Assert.Contains(noConfig, p => p.Field == "model" && p.Message.Contains("has no config.json"));
@@ -59,8 +63,27 @@ public sealed class ModelSettingsValidationTests : IDisposable
     {
         var problems = Validate(new ModelSettings(FixturePaths.TinyModel, Sae, null, "cpu", "float32", "llama-3.3-70b-l50"));
         Assert.Contains(problems, p => p.Field == "layer" && p.Message.Contains("layer 50 does not exist"));
-        Assert.Contains(problems, p => p.Field == "sae" && p.Message.Contains("preset llama-3.3-70b-l50 expects an SAE of 8192 → 65536; this one is 32 → 256"));
-        Assert.Contains(problems, p => p.Field == "model" && p.Message.Contains("this model is 32 wide"));
+        Assert.Contains(problems, p => p.Field == "sae" && p.Message.Contains("is not Goodfire/Llama-3.3-70B-Instruct-SAE-l50: it maps 32 → 256, the preset needs 8192 → 65536"));
+        Assert.Contains(problems, p => p.Field == "model" && p.Message.Contains("it has hidden size 32 and 4 layers, the preset needs 8192 and 80"));
+    }
+
+    [Fact]
+    public void A_saelens_sae_trained_on_another_layer_is_a_layer_problem_naming_both()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var sae = Path.Combine(tmp.Path, "saelens-l3");
+        Directory.CreateDirectory(sae);
+        foreach (var file in Directory.GetFiles(Path.Combine(FixturePaths.Fixtures, "sae", "saelens_jumprelu_l2")))
+            File.Copy(file, Path.Combine(sae, Path.GetFileName(file)));
+        var cfg = Path.Combine(sae, "cfg.json");
+        File.WriteAllText(cfg, File.ReadAllText(cfg).Replace("blocks.2.hook_resid_post", "blocks.3.hook_resid_post").Replace("\"hook_layer\": 2", "\"hook_layer\": 3"));
+        var handler = new ModelSettingsHandler(new PathPolicy([FixturePaths.Fixtures, tmp.Path]), null!);
+
+        var problem = Assert.Single(handler.Validate(new ModelSettings(FixturePaths.TinyModel, sae, 1, "cpu", "float32", null), out var spec));
+        Assert.Null(spec);
+        Assert.Equal("layer", problem.Field);
+        Assert.Contains("trained on layer 3 (blocks.3.hook_resid_post) but layer 1 was asked for", problem.Message);
+        Assert.Empty(handler.Validate(new ModelSettings(FixturePaths.TinyModel, sae, 3, "cpu", "float32", null), out _));
     }
 
     public void Dispose() => _models.Dispose();

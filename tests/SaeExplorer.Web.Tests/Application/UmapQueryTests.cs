@@ -1,3 +1,5 @@
+using SaeExplorer.Runs.Settings;
+using SaeExplorer.Runs.Sources;
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Features;
@@ -39,14 +41,16 @@ public sealed class UmapQueryTests
             }
             var features = SparseFeatureMatrix.FromDense(dense, Tokens, DSae);
             int[] user = [1, 2];
-            var pooledActivations = Enum.GetValues<PoolingMethod>().Select(m => ActivationPooling.Pool(activations, Tokens, DModel, m, user)).ToArray();
+            var pooledActivations = ActivationPooling.StoredOrder.Select(m => ActivationPooling.Pool(activations, Tokens, DModel, m, user)).ToArray();
             var cached = new CachedPrompt([1, 2, 3], features, user, pooledActivations);
             var text = p.Messages[^1].Content;
             return new PromptResult(p, new EncodedPrompt(text, [1, 2, 3], [], ChatFormat.None), cached,
-                FeaturePooling.Pool(features, PoolingMethod.Last, user), pooledActivations[(int)PoolingMethod.Last]);
+                FeaturePooling.Pool(features, PoolingMethod.Last, user), ActivationPooling.Stored(pooledActivations, PoolingMethod.Last));
         }).ToList();
         var result = new ExperimentResult(prompts, ChatFormat.None, "model-fp", "sae-fp", DModel, DSae, prompts.Count, 0, new FeatureDiffReport([], []), null);
-        var model = new ModelInfo(new ModelSpec("/models/test", "/saes/test", 2), DModel, 4, DSae, "relu", "none", 128, "model-fp", "sae-fp");
+        var spec = new ModelSpec(new ModelSource("/models/test", DModel, 4, 128256, 128, () => "model-fp"),
+            new SaeSource("goodfire", "/saes/test.pt", "/saes/test.pt", ["/saes/test.pt"], DModel, DSae, "standard", null, null, () => "sae-fp"), 2, ComputeDevice.Cpu, ComputeDType.Float32);
+        var model = new ModelInfo(spec, DModel, 4, DSae, "relu", "none", 128, "model-fp", "sae-fp");
         return new RunData(runId, set, result, model);
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
-using SaeExplorer.Inference.Demo;
+using SaeExplorer.Demo;
 using SaeExplorer.Inference.Live;
+using SaeExplorer.Runs.Settings;
 using SaeExplorer.Web.Infrastructure;
 
 namespace SaeExplorer.Web.Application.Models;
@@ -67,7 +68,7 @@ public sealed class ModelHost(LiveModelService models, IOptions<SaeExplorerOptio
                 Set(new ModelStatus(ModelState.Loading, "creating the demo model (first start only)", models.Current));
                 var dataDirectory = _options.ResolveDataDirectory();
                 var demo = await Task.Run(() => DemoModel.EnsureCreated(Path.Combine(dataDirectory, "demo"), progress, cancellation), cancellation);
-                spec = new ModelSpec(demo.ModelDirectory, demo.SaePath, demo.Layer, "cpu", "float32", IsDemo: true);
+                spec = ModelSpec.Resolve(demo.ModelDirectory, demo.SaePath, demo.Layer, isDemo: true);
             }
             var info = await models.LoadAsync(spec, progress, cancellation);
             Set(new ModelStatus(ModelState.Ready, Describe(info), info));
@@ -93,13 +94,14 @@ public sealed class ModelHost(LiveModelService models, IOptions<SaeExplorerOptio
                 return null;
             if (string.IsNullOrWhiteSpace(_options.Sae) || _options.Layer is null)
                 throw new ArgumentException("SaeExplorer:Model is set but SaeExplorer:Sae or SaeExplorer:Layer is not; give all three (or none for the demo).");
-            return new ModelSpec(paths.Resolve(_options.Model, "model"), paths.Resolve(_options.Sae, "SAE"), _options.Layer.Value, _options.Device, _options.DType);
+            return ModelSpec.Resolve(paths.Resolve(_options.Model, "model"), paths.Resolve(_options.Sae, "SAE"), _options.Layer.Value,
+                ComputeDevice.Parse(_options.Device), ComputeDTypes.Parse(_options.DType));
         }
     }
 
     public static string Describe(ModelInfo info) =>
-        $"{(info.Spec.IsDemo ? "demo model" : Path.GetFileName(Path.TrimEndingDirectorySeparator(info.Spec.ModelDirectory)))} · layer {info.Spec.Layer} · " +
-        $"SAE {info.DModel} → {info.DSae:N0} ({info.SaeArchitecture}) · {info.Spec.Device} {info.Spec.DType}";
+        $"{(info.Spec.IsDemo ? "demo model" : Path.GetFileName(Path.TrimEndingDirectorySeparator(info.Spec.Model.Directory)))} · layer {info.Spec.Layer} · " +
+        $"SAE {info.DModel} → {info.DSae:N0} ({info.SaeArchitecture}) · {info.Spec.Device} {info.Spec.DType.Name()}";
 
     private void Set(ModelStatus status)
     {

@@ -1,9 +1,8 @@
 using Mediator;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Inference.Live;
-using SaeExplorer.Inference.Models.Llama;
-using SaeExplorer.Inference.Runtime;
-using SaeExplorer.Inference.Saes;
+using SaeExplorer.Inference.Sources;
+using SaeExplorer.Runs.Settings;
 using SaeExplorer.Web.Infrastructure;
 
 namespace SaeExplorer.Web.Application.Models;
@@ -42,89 +41,45 @@ public sealed class ModelSettingsHandler(PathPolicy paths, ModelHost host) :
             await host.LoadAsync(spec, cancellationToken);
             return [];
         }
+        catch (SettingsException e)
+        {
+            return [Problem(e)];
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             return [new SettingsProblem("model", e.Message)];
         }
     }
 
+    /// <summary>
+    /// Resolves the model folder and the SAE (headers only) and checks them, the layer and the preset against each other
+    /// (<see cref="LayerCheck"/>): every problem at once, each under its field.
+    /// </summary>
     public IReadOnlyList<SettingsProblem> Validate(ModelSettings s, out ModelSpec? spec)
     {
         spec = null;
-        var problems = new List<SettingsProblem>();
+        var problems = new List<SettingsException>();
         SaePreset? preset = null;
         if (!string.IsNullOrWhiteSpace(s.Preset))
         {
             preset = SaePresets.All.FirstOrDefault(p => p.Name == s.Preset);
             if (preset is null)
-                problems.Add(new("preset", $"unknown preset '{s.Preset}'; the presets are {string.Join(", ", SaePresets.All.Select(p => p.Name))}."));
+                problems.Add(new(SettingsField.Preset, $"unknown preset '{s.Preset}'; the presets are {string.Join(", ", SaePresets.All.Select(p => p.Name))}."));
         }
-        string? model = Check("model", s.ModelDirectory, "model folder", problems);
-        string? sae = Check("sae", s.SaePath, "SAE", problems);
         int? layer = s.Layer ?? preset?.Layer;
-        LlamaConfig? config = null;
-        if (model is not null)
-        {
-            var configPath = Path.Combine(model, "config.json");
-            if (!Directory.Exists(model))
-                problems.Add(new("model", $"{model} does not exist or is not a folder."));
-            else if (!File.Exists(configPath))
-                problems.Add(new("model", $"{model} has no config.json; give the folder of a Hugging Face Llama checkpoint."));
-            else
-            {
-                try
-                {
-                    config = LlamaConfig.Load(configPath);
-                }
-                catch (Exception e) when (e is IOException or ArgumentException or FormatException or System.Text.Json.JsonException or Inference.Loading.CheckpointException)
-                {
-                    problems.Add(new("model", e.Message));
-                }
-            }
-        }
-        if (layer is null)
-            problems.Add(new("layer", "give the decoder layer the SAE reads (or choose a preset)."));
-        else if (config is not null && (layer < 0 || layer >= config.NumHiddenLayers))
-            problems.Add(new("layer", $"layer {layer} does not exist: the model has decoder layers 0..{config.NumHiddenLayers - 1}."));
-        if (sae is not null)
-        {
-            try
-            {
-                var (dIn, dSae) = SaeLoader.ReadDimensions(sae, layer);
-                if (config is not null && dIn != config.HiddenSize)
-                    problems.Add(new("sae", $"the SAE reads width {dIn} but the model's residual stream is {config.HiddenSize} wide; it was trained on another model."));
-                if (preset is not null && (dIn != preset.SaeDIn || dSae != preset.SaeDSae))
-                    problems.Add(new("sae", $"preset {preset.Name} expects an SAE of {preset.SaeDIn} → {preset.SaeDSae}; this one is {dIn} → {dSae}."));
-            }
-            catch (Exception e) when (e is IOException or ArgumentException or Inference.Loading.CheckpointException or InvalidDataException or UnauthorizedAccessException)
-            {
-                problems.Add(new("sae", e.Message));
-            }
-        }
-        if (preset is not null && config is not null && config.HiddenSize != preset.ModelHiddenSize)
-            problems.Add(new("model", $"preset {preset.Name} is for {preset.ModelRepository} (width {preset.ModelHiddenSize}); this model is {config.HiddenSize} wide."));
-        try
-        {
-            ComputeTarget.ParseDevice(s.Device);
-        }
-        catch (ArgumentException e)
-        {
-            problems.Add(new("device", e.Message));
-        }
-        try
-        {
-            ComputeTarget.ParseDType(s.DType);
-        }
-        catch (ArgumentException e)
-        {
-            problems.Add(new("dtype", e.Message));
-        }
+        var model = Resolve(SettingsField.Model, s.ModelDirectory, "model folder", problems, SourceResolver.Model);
+        var sae = Resolve(SettingsField.Sae, s.SaePath, "SAE", problems, path => SourceResolver.Sae(path, layer));
+        problems.AddRange(LayerCheck.Problems(model, sae, layer, preset));
+        var device = Resolve(problems, () => ComputeDevice.Parse(s.Device));
+        var dtype = Resolve(problems, () => ComputeDTypes.Parse(s.DType));
         if (problems.Count == 0)
-            spec = new ModelSpec(model!, sae!, layer!.Value, s.Device, s.DType);
-        return problems;
+            spec = new ModelSpec(model!, sae!, layer!.Value, device!.Value, dtype!.Value);
+        return problems.Select(Problem).ToList();
     }
 
-    private string? Check(string field, string? path, string what, List<SettingsProblem> problems)
+    private static SettingsProblem Problem(SettingsException e) => new(e.Field.ToString().ToLowerInvariant(), e.Message);
+
+    private T? Resolve<T>(SettingsField field, string? path, string what, List<SettingsException> problems, Func<string, T> resolve) where T : class
     {
         if (string.IsNullOrWhiteSpace(path))
         {
@@ -133,11 +88,28 @@ public sealed class ModelSettingsHandler(PathPolicy paths, ModelHost host) :
         }
         try
         {
-            return paths.Resolve(path, what);
+            return resolve(paths.Resolve(path, what));
         }
         catch (UnauthorizedAccessException e)
         {
             problems.Add(new(field, e.Message));
+        }
+        catch (SettingsException e)
+        {
+            problems.Add(e);
+        }
+        return null;
+    }
+
+    private static T? Resolve<T>(List<SettingsException> problems, Func<T> parse) where T : struct
+    {
+        try
+        {
+            return parse();
+        }
+        catch (SettingsException e)
+        {
+            problems.Add(e);
             return null;
         }
     }

@@ -3,7 +3,8 @@ using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Features;
 using SaeExplorer.Inference.Live;
 using SaeExplorer.Inference.Pipeline;
-using SaeExplorer.Inference.Runtime;
+using SaeExplorer.Runs;
+using SaeExplorer.Runs.Settings;
 using SaeExplorer.Storage;
 using SaeExplorer.Web.Application.Models;
 
@@ -40,7 +41,7 @@ public sealed class RunData(string runId, PromptSet promptSet, ExperimentResult 
         Result.Prompts.Select(p => new PooledPrompt(p.Prompt.Id, p.Prompt.Condition, p.Prompt.Topic,
             FeaturePooling.Pool(p.Cached.Features, pooling, p.Cached.UserTokenPositions))).ToList();
 
-    public IReadOnlyList<float[]> PooledActivations(PoolingMethod pooling) => Result.Prompts.Select(p => p.Cached.PooledActivations[(int)pooling]).ToList();
+    public IReadOnlyList<float[]> PooledActivations(PoolingMethod pooling) => Result.Prompts.Select(p => ActivationPooling.Stored(p.Cached.PooledActivations, pooling)).ToList();
 }
 
 /// <summary>
@@ -52,6 +53,8 @@ public sealed class RunData(string runId, PromptSet promptSet, ExperimentResult 
 public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILogger<RunCatalog> logger) : IRunDataSource
 {
     public const int DefaultBatchSize = 8;
+
+    private readonly RunLifecycle _lifecycle = new(store);
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, RunData> _results = [];
@@ -96,9 +99,6 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
     }
 
     public RunSnapshot? Run(string runId) => Runs().FirstOrDefault(r => r.RunId == runId);
-
-    /// <summary>The newest completed run of the loaded model, if any.</summary>
-    public RunSnapshot? Latest() => Runs().FirstOrDefault(r => r.Status == RunStatus.Completed && r.MatchesLoadedModel);
 
     /// <summary>
     /// Starts a run of <paramref name="promptSetName"/> on the loaded model and returns at once with its id; the run
@@ -145,12 +145,10 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
 
     private async Task<string> StartAsync(string promptSetName, PoolingMethod pooling, string chatFormat, CancellationTokenSource owned)
     {
-        var cancellation = owned.Token;
         var model = models.Current ?? throw new InvalidOperationException("no model is loaded yet; wait for it (see the banner) or choose one in Settings.");
         var set = PromptSet(promptSetName);
-        store.CreateOrGetExperiment(set.Name, Core.Experiments.PromptSets.ToJson(set));
-        var spec = model.Spec;
-        var request = Request(spec, set, chatFormat, pooling);
+        string setHash = _lifecycle.Register(set);
+        var request = Request(model.Spec, set, chatFormat, pooling, model.Spec.DType);
         var started = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         RunRecord? record = null;
         var progress = new SynchronousProgress<PipelineProgress>(p =>
@@ -158,14 +156,20 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
             if (record is not null)
                 Publish(Snapshot(record, model) with { Stage = p.Stage, Done = p.Done, Total = p.Total }, active: true);
         });
-        var task = models.RunExperimentAsync(request, store, progress, (modelFp, saeFp, total, cached) =>
+        var task = models.RunWithLoadedAsync((loaded, ct) =>
         {
-            record = store.CreateRun(new RunSpec(set.Name, modelFp, saeFp, spec.Layer, chatFormat, pooling, total));
-            lock (_gate)
-                _cancellations[record.RunId] = owned;
-            Publish(Snapshot(record, model) with { Stage = "capture", Done = 0, Total = total - cached }, active: true);
-            started.TrySetResult(record.RunId);
-        }, cancellation);
+            var experiment = ExperimentPipeline.Prepare(request);
+            int missing = experiment.Missing(store).Count;
+            return _lifecycle.Execute(experiment.Spec(setHash), run =>
+            {
+                record = run;
+                lock (_gate)
+                    _cancellations[run.RunId] = owned;
+                Publish(Snapshot(run, model) with { Stage = "capture", Done = 0, Total = missing }, active: true);
+                started.TrySetResult(run.RunId);
+                return new ExperimentPipeline().Run(experiment, store, progress, ct, loaded: loaded);
+            }, r => (r.ComputedCount, r.CachedCount));
+        }, owned.Token);
         _ = task.ContinueWith(t =>
         {
             Finish(t, record, set, model, started);
@@ -179,6 +183,7 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
         return await started.Task;
     }
 
+    /// <summary>Keeps a completed run's data and tells the pages how the run ended (the lifecycle has recorded it).</summary>
     private void Finish(Task<ExperimentResult> task, RunRecord? record, PromptSet set, ModelInfo model, TaskCompletionSource<string> started)
     {
         if (record is null)
@@ -187,29 +192,22 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
             started.TrySetException(task.Exception?.InnerException ?? new OperationCanceledException("the run was cancelled before it started"));
             return;
         }
-        var finished = DateTimeOffset.UtcNow;
-        RunRecord final;
         if (task.IsCompletedSuccessfully)
         {
-            var result = task.Result;
-            final = record with { Status = RunStatus.Completed, FinishedAt = finished, ComputedCount = result.ComputedCount, CachedCount = result.CachedCount };
             lock (_gate)
-                _results[record.RunId] = new RunData(record.RunId, set, result, model);
+                _results[record.RunId] = new RunData(record.RunId, set, task.Result, model);
         }
-        else
+        else if (!task.IsCanceled)
         {
-            var error = task.IsCanceled ? null : task.Exception?.InnerException?.Message;
-            final = record with { Status = task.IsCanceled ? RunStatus.Cancelled : RunStatus.Failed, FinishedAt = finished, Error = error };
-            if (!task.IsCanceled)
-                logger.LogError(task.Exception, "run {RunId} failed", record.RunId);
+            logger.LogError(task.Exception, "run {RunId} failed", record.RunId);
         }
-        store.UpdateRun(final);
-        Publish(Snapshot(final, model), active: false);
+        Publish(Snapshot(store.GetRun(record.RunId) ?? record, model), active: false);
     }
 
     /// <summary>
-    /// A completed run's data: from memory, or re-pooled from the store when it was made with the loaded model and SAE
-    /// (every prompt is a cache hit, so the model does not run).
+    /// A completed run's data: from memory, or rebuilt from the store under the run's own identity — its model, SAE,
+    /// layer, dtype and chat format, whatever dtype is loaded now. The model never runs: a run whose results are not all
+    /// in the store is refused, not recomputed.
     /// </summary>
     public async Task<RunData> OpenAsync(string runId, CancellationToken cancellation)
     {
@@ -226,15 +224,18 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
                 if (_results.TryGetValue(runId, out var inMemory))
                     return inMemory;
             }
-            var record = store.GetRun(runId) ?? throw new ArgumentException($"no run '{runId}' in {store.Path}.");
-            if (record.Status != RunStatus.Completed)
-                throw new InvalidOperationException($"run {runId} is {record.Status.ToString().ToLowerInvariant()}; only completed runs can be opened.");
+            var (record, identity, set) = _lifecycle.Reopen(runId);
             var model = models.Current ?? throw new InvalidOperationException("no model is loaded yet.");
             if (record.ModelFingerprint != model.ModelFingerprint || record.SaeFingerprint != model.SaeFingerprint || record.Layer != model.Spec.Layer)
                 throw new InvalidOperationException($"run {runId} was made with another model, SAE or layer than the one loaded; load that model in Settings to open it.");
-            var set = PromptSet(record.ExperimentName);
-            var request = Request(model.Spec, set, record.ChatFormat, record.Pooling);
-            var result = await models.RunExperimentAsync(request, store, cancellation: cancellation);
+            // Tokenizing 300 prompts is CPU work, off the circuit's thread; no tensor is involved.
+            var result = await Task.Run(() =>
+            {
+                var experiment = ExperimentPipeline.Prepare(Request(model.Spec, set, identity.ChatFormat, record.Pooling, identity.DType));
+                if (experiment.Identity != identity)
+                    throw new InvalidOperationException($"run {runId}'s results cannot be found again: its prompts no longer tokenize as they did (chat format {identity.ChatFormat}).");
+                return ExperimentPipeline.Open(experiment, store);
+            }, cancellation);
             var data = new RunData(runId, set, result, model);
             lock (_gate)
                 _results[runId] = data;
@@ -246,10 +247,9 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
         }
     }
 
-    /// <summary>A run of <paramref name="set"/> on the loaded model, each condition against the rest.</summary>
-    private static ExperimentRequest Request(ModelSpec spec, PromptSet set, string chatFormat, PoolingMethod pooling) =>
-        new(spec.ModelDirectory, spec.SaePath, spec.Layer, chatFormat, set, pooling,
-            new ComputeTarget(ComputeTarget.ParseDevice(spec.Device), ComputeTarget.ParseDType(spec.DType)), DefaultBatchSize,
+    /// <summary>A run of <paramref name="set"/> on the loaded model in <paramref name="dtype"/>, each condition against the rest.</summary>
+    private static ExperimentRequest Request(ModelSpec spec, PromptSet set, string chatFormat, PoolingMethod pooling, ComputeDType dtype) =>
+        new(spec.Model, spec.Sae, spec.Layer, chatFormat, set, pooling, spec.Device, dtype, DefaultBatchSize,
             Contrast.EachVersusRest(set.Conditions.Select(c => c.Name)));
 
     private RunSnapshot Snapshot(RunRecord r, ModelInfo? loaded)

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
 using SaeExplorer.Core.Features;
-using SaeExplorer.Storage;
+using SaeExplorer.Runs;
 using SaeExplorer.Web.Application.Experiments;
 using SaeExplorer.Web.Application.Runs;
 

@@ -1,6 +1,7 @@
 using Mediator;
 using Microsoft.AspNetCore.Components;
 using SaeExplorer.Core.Experiments;
+using SaeExplorer.Runs.Settings;
 using SaeExplorer.Web.Application.Models;
 using SaeExplorer.Web.Infrastructure;
 
@@ -25,7 +26,7 @@ public sealed partial class Settings
     {
         base.OnInitialized();
         if (Status.Info is { Spec.IsDemo: false } info)
-            (_model, _sae, _layer, _device, _dtype) = (info.Spec.ModelDirectory, info.Spec.SaePath, info.Spec.Layer, info.Spec.Device, info.Spec.DType);
+            (_model, _sae, _layer, _device, _dtype) = (info.Spec.Model.Directory, info.Spec.Sae.Path, info.Spec.Layer, info.Spec.Device.ToString(), info.Spec.DType.Name());
     }
 
     private ModelSettings Current => new(_model, _sae, _layer, _device, _dtype, _preset);

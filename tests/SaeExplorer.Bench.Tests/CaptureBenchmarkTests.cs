@@ -1,7 +1,7 @@
-using SaeExplorer.Inference.Benchmarks;
+using SaeExplorer.Bench.Gpu;
 using static TorchSharp.torch;
 
-namespace SaeExplorer.Inference.Tests.Benchmarks;
+namespace SaeExplorer.Bench.Tests;
 
 public sealed class CaptureBenchmarkTests
 {

@@ -3,7 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace SaeExplorer.Inference.Demo;
+namespace SaeExplorer.Demo;
 
 /// <summary>Where <see cref="DemoModel.EnsureCreated"/> put the demo: a model directory, an SAE folder, and the layer the SAE reads.</summary>
 public sealed record DemoModelPaths(string ModelDirectory, string SaePath, int Layer);

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using SaeExplorer.Inference.Loading;
 using SaeExplorer.Inference.Tokenization;
 
-namespace SaeExplorer.Inference.Demo;
+namespace SaeExplorer.Demo;
 
 /// <summary>
 /// Writes the demo model as a Hugging Face Llama checkpoint directory: a Llama 3 architecture scaled down to a

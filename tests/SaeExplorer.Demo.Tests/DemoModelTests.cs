@@ -2,19 +2,21 @@ using System.Diagnostics;
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Features;
-using SaeExplorer.Inference.Demo;
+using SaeExplorer.Demo;
 using SaeExplorer.Inference.Loading;
 using SaeExplorer.Inference.Models.Llama;
 using SaeExplorer.Inference.Pipeline;
 using SaeExplorer.Inference.Runtime;
 using SaeExplorer.Inference.Saes;
+using SaeExplorer.Inference.Sources;
 using SaeExplorer.Inference.Tokenization;
+using SaeExplorer.Runs.Settings;
 using SaeExplorer.Tests;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
-namespace SaeExplorer.Inference.Tests.Demo;
+namespace SaeExplorer.Demo.Tests;
 
 /// <summary>One demo created for all tests (about 2 s), and the seed experiment's 300 prompts run on it once.</summary>
 public sealed class CreatedDemo : IDisposable
@@ -27,8 +29,10 @@ public sealed class CreatedDemo : IDisposable
         var clock = Stopwatch.StartNew();
         Paths = DemoModel.EnsureCreated(Directory, new SynchronousProgress(Messages.Add));
         CreationTime = clock.Elapsed;
-        Experiment = new ExperimentPipeline().Run(new ExperimentRequest(Paths.ModelDirectory, Paths.SaePath, Paths.Layer, "auto", PromptSets.BuiltIn(),
-            PoolingMethod.User, new ComputeTarget(CPU, ScalarType.Float32), BatchSize: 16, [new Contrast("padding", "standard"), new Contrast("novice", "expert")]), new MemoryFeatureCache());
+        var request = new ExperimentRequest(SourceResolver.Model(Paths.ModelDirectory), SourceResolver.Sae(Paths.SaePath, Paths.Layer), Paths.Layer, "auto",
+            PromptSets.BuiltIn(), PoolingMethod.User, ComputeDevice.Cpu, ComputeDType.Float32, BatchSize: 16,
+            [new Contrast("padding", "standard"), new Contrast("novice", "expert")]);
+        Experiment = new ExperimentPipeline().Run(ExperimentPipeline.Prepare(request), new MemoryFeatureCache());
     }
 
     public string Directory { get; }
@@ -87,9 +91,11 @@ public sealed class DemoModelTests(CreatedDemo demo, ITestOutputHelper output) :
             Assert.InRange(logits[-1].std().item<float>(), 1f, 100f);
         }
 
-        using var sae = SaeLoader.Load(demo.Paths.SaePath, ScalarType.Float32, CPU, demo.Paths.Layer);
+        var source = SaeFormats.Resolve(demo.Paths.SaePath, demo.Paths.Layer);
+        Assert.Equal(2, source.HookLayer);
+        using var sae = SaeFormats.Load(source, ScalarType.Float32, CPU);
         Assert.IsType<ReluSae>(sae);
-        Assert.Equal(("standard", 64, 4096, true, 2), (sae.Config.Architecture, sae.DIn, sae.DSae, sae.Config.ApplyBDecToInput, sae.Config.HookLayer));
+        Assert.Equal(("standard", 64, 4096, true), (sae.Config.Architecture, sae.DIn, sae.DSae, sae.Config.ApplyBDecToInput));
         using (var scope = NewDisposeScope())
         {
             var rowNorms = sae.DecoderWeight.norm(1);

@@ -1,20 +1,21 @@
 using System.CommandLine;
 using System.Text.Json;
-using SaeExplorer.Inference.Benchmarks;
+using SaeExplorer.Inference.Models.Llama;
 using SaeExplorer.Inference.Runtime;
+using SaeExplorer.Runs.Settings;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SaeExplorer.Cli.Commands;
+namespace SaeExplorer.Bench.Gpu;
 
 /// <summary>
-/// <c>saex bench capture --synthetic llama-3.3-70b</c>: the capture workload of the Python reference on random
+/// <c>saex-bench capture --synthetic llama-3.3-70b</c>: the capture workload of the Python reference on random
 /// weights of the real shapes, built on the device; prints JSON (per-layer ms, tokens/s extrapolated to layers
 /// 0–50, device memory) to stdout.
 /// </summary>
-internal static class BenchCommand
+internal static class BenchCommands
 {
-    public static Command Create()
+    public static RootCommand Create()
     {
         var synthetic = new Option<string>("--synthetic") { Description = "model shapes: llama-3.3-70b, llama-3.1-8b, tiny", Required = true };
         var layers = new Option<string>("--layers") { Description = "depths to build, comma-separated; two depths give the per-layer difference", DefaultValueFactory = _ => "2,6" };
@@ -26,27 +27,41 @@ internal static class BenchCommand
         var output = new Option<string?>("--out") { Description = "also write the JSON here" };
         var reps = new Option<int?>("--reps") { Description = "timed repetitions of each measurement after one warm-up (default: 15 for the one-prompt latency, 3 for the workload); 1 for a profiler run" };
         var capture = new Command("capture", "Time the capture forward pass on synthetic weights.") { synthetic, layers, device, gpus, dtype, batchSizes, sae, reps, output };
-        capture.SetAction(r => CliRunner.Run("bench capture", () => Run(r.GetValue(synthetic)!, r.GetValue(layers)!, r.GetValue(device)!, r.GetValue(gpus),
+        capture.SetAction(r => Report("capture", () => Run(r.GetValue(synthetic)!, r.GetValue(layers)!, r.GetValue(device)!, r.GetValue(gpus),
             r.GetValue(dtype)!, r.GetValue(batchSizes)!, r.GetValue(sae), r.GetValue(reps), r.GetValue(output))));
         var model = new Option<string>("--model") { Description = "model directory to load", Required = true };
         var deepest = new Option<int?>("--deepest-layer") { Description = "load only layers 0..N (default: everything, with the head)" };
         var loadDevice = new Option<string>("--device") { Description = "cuda or cpu", DefaultValueFactory = _ => "cuda" };
         var dropCaches = new Option<bool>("--drop-caches") { Description = "empty the page cache first (root; Linux) to time a cold read" };
         var load = new Command("load", "Time loading a checkpoint onto the device.") { model, deepest, loadDevice, dropCaches, output };
-        load.SetAction(r => CliRunner.Run("bench load", () => RunLoad(r.GetValue(model)!, r.GetValue(deepest), r.GetValue(loadDevice)!, r.GetValue(dropCaches), r.GetValue(output))));
-        return new Command("bench", "Benchmarks (see bench/ for how results are recorded).") { capture, load };
+        load.SetAction(r => Report("load", () => RunLoad(r.GetValue(model)!, r.GetValue(deepest), r.GetValue(loadDevice)!, r.GetValue(dropCaches), r.GetValue(output))));
+        return new RootCommand("saex-bench: GPU benchmarks of the capture pass and of loading (bench/README.md says how results are recorded).") { capture, load };
+    }
+
+    /// <summary>A benchmark's bad option is one line on stderr and exit 2, as in saex.</summary>
+    private static int Report(string command, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is ArgumentException or SettingsException)
+        {
+            Console.Error.WriteLine($"saex-bench {command}: error: {e.Message}");
+            return 2;
+        }
     }
 
     private static int RunLoad(string modelDir, int? deepestLayer, string device, bool dropCaches, string? output)
     {
-        var target = ComputeTarget.ParseDevice(device);
-        var config = Inference.Models.Llama.LlamaConfig.Load(Path.Combine(modelDir, "config.json"));
+        var target = ComputeTarget.ToTorch(ComputeDevice.Parse(device));
+        var config = LlamaConfig.Load(Path.Combine(modelDir, "config.json"));
         int deepest = deepestLayer ?? config.NumHiddenLayers - 1;
         bool withHead = deepestLayer is null;
         if (dropCaches)
             File.WriteAllText("/proc/sys/vm/drop_caches", "3\n");
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        using (var model = Inference.Models.Llama.LlamaForCausalLM.Load(modelDir, deepest, withHead, ScalarType.BFloat16, target))
+        using (var model = LlamaForCausalLM.Load(modelDir, deepest, withHead, ScalarType.BFloat16, target))
         {
             if (target.type == DeviceType.CUDA)
                 cuda.synchronize(target);
@@ -81,9 +96,9 @@ internal static class BenchCommand
         if (reps is <= 0)
             throw new ArgumentException($"--reps must be at least 1, not {reps}.");
         var config = SyntheticModels.Get(synthetic);
-        var first = ComputeTarget.ParseDevice(device);
+        var first = ComputeTarget.ToTorch(ComputeDevice.Parse(device));
         var devices = ComputeTarget.Devices(first, gpus);
-        var bench = new CaptureBenchmark(config, ComputeTarget.ParseDType(dtype), devices, line => Console.Error.WriteLine(line));
+        var bench = new CaptureBenchmark(config, ComputeTarget.ToTorch(ComputeDTypes.Parse(dtype)), devices, line => Console.Error.WriteLine(line));
 
         var report = new Dictionary<string, object?>
         {

@@ -6,7 +6,7 @@ using SaeExplorer.Inference.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SaeExplorer.Inference.Demo;
+namespace SaeExplorer.Demo;
 
 /// <summary>
 /// The demo model's SAE: untrained, but calibrated so that its activity looks like a trained ReLU SAE's. Decoder
@@ -170,7 +170,7 @@ internal static class DemoSae
             ["neuronpedia_id"] = null,
         });
         progress?.Report("writing SAE weights");
-        Loading.SafetensorsWriter.WriteFloat32(Path.Combine(saeDirectory, "sae_weights.safetensors"),
+        Inference.Loading.SafetensorsWriter.WriteFloat32(Path.Combine(saeDirectory, "sae_weights.safetensors"),
         [
             ("W_enc", [dIn, Width], wEnc),
             ("b_enc", [Width], bEnc),

@@ -1,4 +1,4 @@
-namespace SaeExplorer.Inference.Benchmarks;
+namespace SaeExplorer.Bench.Gpu;
 
 /// <summary>
 /// CPython's <c>random.Random</c> (MT19937 seeded through <c>init_by_array</c>) for integer seeds and

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SaeExplorer.Inference.Benchmarks;
+namespace SaeExplorer.Bench.Gpu;
 
 /// <summary>
 /// GPU memory in use, read from the CUDA driver (<c>cuMemGetInfo</c>), since TorchSharp exposes no allocator

@@ -1,4 +1,4 @@
-namespace SaeExplorer.Inference.Demo;
+namespace SaeExplorer.Demo;
 
 /// <summary>
 /// The demo model's random numbers: SplitMix64 for the bits and, for normal draws, the Irwin–Hall sum of twelve

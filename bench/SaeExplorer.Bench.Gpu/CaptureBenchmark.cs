@@ -5,7 +5,7 @@ using SaeExplorer.Inference.Saes;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SaeExplorer.Inference.Benchmarks;
+namespace SaeExplorer.Bench.Gpu;
 
 /// <summary>Model shapes a synthetic benchmark can build.</summary>
 public static class SyntheticModels
@@ -69,7 +69,7 @@ public sealed class CaptureBenchmark(LlamaConfig config, ScalarType dtype, IRead
             ["devices"] = devices.Select(d => d.ToString()).ToList(),
             ["dtype"] = dtype.ToString(),
             ["fused_layer_kernels"] = devices[0].type != DeviceType.CUDA ? "cpu: torch kernels"
-                : Cuda.CudaModule.For(Cuda.LlamaKernels.SourceName, devices[0], out var problem) is { } module ? $"on ({module.Architecture})" : $"off ({problem})",
+                : Inference.Cuda.CudaModule.For(Inference.Cuda.LlamaKernels.SourceName, devices[0], out var problem) is { } module ? $"on ({module.Architecture})" : $"off ({problem})",
             ["by_layers"] = results.ToDictionary(r => r.Layers.ToString(), r => (object?)new Dictionary<string, object?>(r.Seconds.Select(kv => new KeyValuePair<string, object?>(kv.Key, kv.Value)))
             {
                 ["device_memory_in_use_gb"] = r.DeviceMemoryBytes / 1e9,
@@ -119,7 +119,7 @@ public sealed class CaptureBenchmark(LlamaConfig config, ScalarType dtype, IRead
         var wDec = (randn([dSae, dIn], ScalarType.Float32, device) * 0.02).to_type(dtype);
         var bDec = zeros([dIn], dtype, device);
         // The module takes ownership of these tensors (TorchSharp parameters steal their handles); use sae's own afterwards.
-        var sae = new ReluSae(new SaeConfig("standard", dIn, dSae, false, null, SaeFormat.Goodfire, "synthetic"), wEnc, bEnc, wDec, bDec);
+        var sae = new ReluSae(new SaeConfig("standard", dIn, dSae, false, null, "goodfire", "synthetic"), wEnc, bEnc, wDec, bDec);
 
         int nnz = 0;
         double encode = Median(() => { nnz = sae.EncodeSparse(x, chunkTokens).NonZeroCount; }, reps, device);
@@ -145,7 +145,7 @@ public sealed class CaptureBenchmark(LlamaConfig config, ScalarType dtype, IRead
         // JumpReLU's thresholds go through the kernels' other branch; some negative, so that ReLU still decides there.
         int few = Math.Min(tokens, chunkTokens);
         var thresholds = ((rand([dSae], ScalarType.Float32, device) - 0.25) * sigma).to_type(dtype);
-        using var jump = new JumpReluSae(new SaeConfig("jumprelu", dIn, dSae, false, null, SaeFormat.SaeLens, "synthetic"),
+        using var jump = new JumpReluSae(new SaeConfig("jumprelu", dIn, dSae, false, null, "saelens", "synthetic"),
             sae.EncoderWeight.clone(), (sae.get_parameter("b_enc") ?? throw new InvalidOperationException("b_enc")).clone() + 0.5 * sigma,
             sae.DecoderWeight.clone(), zeros([dIn], dtype, device), thresholds);
         var xFew = x.narrow(0, 0, few);

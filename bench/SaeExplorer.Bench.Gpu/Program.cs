@@ -1,0 +1,3 @@
+using SaeExplorer.Bench.Gpu;
+
+return BenchCommands.Create().Parse(args).Invoke();
