@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Diagnostics;
 using System.Text.Json;
 using SaeExplorer.Inference.Saes.Formats;
@@ -81,17 +82,16 @@ public sealed class RunCommandTests
         var store = Path.Combine(tmp.Path, "store.db");
         var output = Path.Combine(tmp.Path, "out");
 
-        // The child holds after its 40th stored prompt; kill -9 it there.
+        // kill -9 the child as soon as it reports 30 stored prompts (progress lines come after each prompt is stored).
         var start = new ProcessStartInfo(Saex.ExecutablePath) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in RunArgs(store, output, "--batch-size", "4"))
+        foreach (var arg in RunArgs(store, output, "--batch-size", "1"))
             start.ArgumentList.Add(arg);
-        start.Environment["SAEX_TEST_HOLD_AFTER_PROMPTS"] = "40";
         using (var child = Process.Start(start)!)
         {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
+            var deadline = DateTime.UtcNow.AddSeconds(120);
             string? line;
-            while ((line = child.StandardError.ReadLine()) is not null && !line.StartsWith("holding after 40"))
-                Assert.True(DateTime.UtcNow < deadline, "the child never reached the hold point");
+            while ((line = child.StandardError.ReadLine()) is not null && !(line.StartsWith("capture ") && ReportedDone(line) >= 30))
+                Assert.True(DateTime.UtcNow < deadline, "the child never reported 30 stored prompts");
             Assert.NotNull(line);
             child.Kill(entireProcessTree: true);
             child.WaitForExit();
@@ -101,10 +101,13 @@ public sealed class RunCommandTests
         var resumed = Saex.Run(RunArgs(store, output));
 
         Assert.True(resumed.ExitCode == 0, resumed.StdErr);
-        Assert.Contains("300 prompts: 40 already in", resumed.StdErr);
-        Assert.Contains("computed 260, reused 40", resumed.StdErr);
+        var stored = int.Parse(Regex.Match(resumed.StdErr, @"300 prompts: (\d+) already in").Groups[1].Value);
+        Assert.InRange(stored, 30, 299);
+        Assert.Contains($"computed {300 - stored}, reused {stored}", resumed.StdErr);
         Assert.True(File.Exists(Path.Combine(output, "feature_diff.json")));
     }
+
+    private static int ReportedDone(string progressLine) => int.Parse(Regex.Match(progressLine, @" (\d+)/300 prompts").Groups[1].Value);
 
     [Fact]
     public void A_store_that_is_not_a_store_is_refused_clearly()

@@ -75,8 +75,9 @@ public sealed class LiveModelServiceTests
         await service.LoadAsync(Spec);
         var empty = await Assert.ThrowsAnyAsync<ArgumentException>(() => service.AnalyzeAsync(new PromptInput("   ")));
         Assert.Contains("empty", empty.Message);
-        // A failed load keeps the model that was serving.
-        await Assert.ThrowsAsync<ArgumentException>(() => service.LoadAsync(Spec with { Layer = -1 }));
+        // A load that fails on the way (here: no GPU on a test machine) keeps the model that was serving.
+        var noGpu = await Assert.ThrowsAsync<SettingsException>(() => service.LoadAsync(Spec with { Device = new ComputeDevice(true, 0) }));
+        Assert.Equal(SettingsField.Device, noGpu.Field);
         Assert.NotNull(service.Current);
         Assert.NotEmpty((await service.AnalyzeAsync(new PromptInput("still here"))).TokenIds);
     }

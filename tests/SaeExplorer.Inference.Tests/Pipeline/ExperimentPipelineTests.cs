@@ -101,7 +101,8 @@ public sealed class ExperimentPipelineTests
         var reopened = ExperimentPipeline.Open(ExperimentPipeline.Prepare(Request(SmallSet, pooling: PoolingMethod.Max)), cache);
         Assert.Equal(0, reopened.ComputedCount);
         Assert.Equal(12, reopened.CachedCount);
-        Assert.Equal(computed.Prompts.Select(p => p.Cached), reopened.Prompts.Select(p => p.Cached));
+        Assert.Equal(computed.Prompts.Select(p => p.Cached.Features.Values), reopened.Prompts.Select(p => p.Cached.Features.Values));
+        Assert.Equal(computed.Prompts.Select(p => p.PooledActivations), reopened.Prompts.Select(p => ActivationPooling.Stored(p.Cached.PooledActivations, PoolingMethod.Last)));
 
         // The same prompts in bfloat16 are other keys: nothing there, so nothing is opened and nothing is computed.
         var e = Assert.Throws<InvalidOperationException>(() => ExperimentPipeline.Open(ExperimentPipeline.Prepare(Request(SmallSet) with { DType = ComputeDType.BFloat16 }), cache));
