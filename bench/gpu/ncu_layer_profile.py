@@ -1,4 +1,4 @@
-# Summarises an Nsight Compute CSV (gpu__time_duration.sum per kernel) of `saex bench capture --layers 2
+# Summarises an Nsight Compute CSV (gpu__time_duration.sum per kernel) of `saex-bench capture --layers 2
 # --batch-sizes 64 --reps 1`. The timed pass over the 300-prompt workload (batch 64) is the last five forwards of
 # two layers each; every decoder layer ends with the residual add, so the last ten layers are the kernels after the
 # eleventh-from-last add (each forward's first layer also carries its embedding lookup, mask and rotary tables).

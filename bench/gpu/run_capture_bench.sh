@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs on the GPU machine from the repo root, with saex unpacked in $APP (published with -p:TorchBackend=external).
+# Runs on the GPU machine from the repo root, with saex and saex-bench unpacked in $APP (published with -p:TorchBackend=external).
 # The Python reference first, then saex on the same card; both JSON reports land in $OUT.
 set -euo pipefail
 APP=${APP:-/tmp/app}
@@ -7,7 +7,7 @@ OUT=${OUT:-/tmp/out}
 export LD_LIBRARY_PATH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')/lib
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/card.txt"
 PYTHONUNBUFFERED=1 OUT="$OUT" python3 bench/reference/hf_baseline.py > "$OUT/hf_baseline.log" 2>&1 || { tail -20 "$OUT/hf_baseline.log"; exit 1; }
-"$APP/saex" bench capture --synthetic llama-3.3-70b --layers 2,6 --batch-sizes 16,64,300 --sae --out "$OUT/saex_bench.json" > /dev/null
+"$APP/saex-bench" capture --synthetic llama-3.3-70b --layers 2,6 --batch-sizes 16,64,300 --sae --out "$OUT/saex_bench.json" > /dev/null
 python3 - "$OUT" <<'PY'
 import json, sys
 out = sys.argv[1]

@@ -9,9 +9,9 @@ OUT=${OUT:-/tmp/out}
 export LD_LIBRARY_PATH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')/lib
 PYTHONUNBUFFERED=1 OUT="$OUT" python3 bench/reference/hf_load_baseline.py > "$OUT/hf_load_baseline.log" 2>&1 || { tail -20 "$OUT/hf_load_baseline.log"; exit 1; }
 CK=$(ls -d /tmp/ckpt* | head -1)
-"$APP/saex" bench load --model "$CK" --drop-caches --out "$OUT/saex_load_cold_all.json" > /dev/null
-"$APP/saex" bench load --model "$CK" --out "$OUT/saex_load_warm_all.json" > /dev/null
-"$APP/saex" bench load --model "$CK" --deepest-layer 4 --drop-caches --out "$OUT/saex_load_cold_layers0-4.json" > /dev/null
+"$APP/saex-bench" load --model "$CK" --drop-caches --out "$OUT/saex_load_cold_all.json" > /dev/null
+"$APP/saex-bench" load --model "$CK" --out "$OUT/saex_load_warm_all.json" > /dev/null
+"$APP/saex-bench" load --model "$CK" --deepest-layer 4 --drop-caches --out "$OUT/saex_load_cold_layers0-4.json" > /dev/null
 python3 - "$OUT" <<'PY'
 import json, sys
 out = sys.argv[1]

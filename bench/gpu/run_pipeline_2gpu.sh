@@ -7,7 +7,7 @@ OUT=${OUT:-/tmp/out}
 export LD_LIBRARY_PATH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')/lib
 nvidia-smi --query-gpu=index,name,memory.total --format=csv,noheader | tee "$OUT/cards.txt"
 PYTHONUNBUFFERED=1 OUT="$OUT" python3 bench/reference/hf_baseline.py > "$OUT/hf_baseline.log" 2>&1 || { tail -20 "$OUT/hf_baseline.log"; exit 1; }
-"$APP/saex" bench capture --synthetic llama-3.3-70b --layers 51 --gpus 2 --batch-sizes 16,64 --out "$OUT/saex_bench_2gpu.json" > /dev/null
+"$APP/saex-bench" capture --synthetic llama-3.3-70b --layers 51 --gpus 2 --batch-sizes 16,64 --out "$OUT/saex_bench_2gpu.json" > /dev/null
 nvidia-smi --query-gpu=index,memory.used --format=csv,noheader | tee "$OUT/memory_after.txt"
 python3 - "$OUT" <<'PY'
 import json, sys

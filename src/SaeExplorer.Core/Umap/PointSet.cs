@@ -73,19 +73,6 @@ public sealed class PointSet
         return new PointSet(list, null, list.Length, dimension);
     }
 
-    /// <summary>Dense points from a row-major [rows × columns] array (rows are copied out).</summary>
-    public static PointSet FromRowMajor(ReadOnlySpan<float> data, int rows, int columns)
-    {
-        if (rows <= 0 || columns <= 0)
-            throw new ArgumentException($"the data must have at least one row and one column (got {rows} × {columns})");
-        if (data.Length != (long)rows * columns)
-            throw new ArgumentException($"the data has {data.Length} values, expected {rows} × {columns}", nameof(data));
-        var copy = new float[rows][];
-        for (int i = 0; i < rows; i++)
-            copy[i] = data.Slice(i * columns, columns).ToArray();
-        return FromDense(copy);
-    }
-
     /// <summary>
     /// Sparse points (e.g. pooled SAE features). All vectors must share one feature count; indices must be ascending,
     /// in range and unique, values finite. A vector with no active feature is allowed (it is the zero vector).
@@ -128,12 +115,6 @@ public sealed class PointSet
                 throw new ArgumentException($"row {row} has a non-finite value ({values[j]}) at position {j}", parameter);
         }
     }
-
-    internal float[] DenseRow(int i) => _dense![i];
-
-    internal SparseVector SparseRow(int i) => _sparse![i];
-
-    internal float SquaredNorm(int i) => _squaredNorms[i];
 
     /// <summary>Distance between points i and j. Dense Euclidean subtracts directly (no ‖x‖²+‖y‖²−2x·y cancellation).</summary>
     internal float Distance(int i, int j, UmapMetric metric)

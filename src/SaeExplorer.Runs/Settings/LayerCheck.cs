@@ -16,6 +16,12 @@ public static class LayerCheck
         var problems = new List<SettingsException>();
         void Add(SettingsField field, string message) => problems.Add(new SettingsException(field, message));
 
+        // A wrong model or SAE for a preset explains every other mismatch, so it is said first.
+        if (preset is not null && model is not null && (model.HiddenSize != preset.ModelHiddenSize || model.LayerCount != preset.ModelLayers))
+            Add(SettingsField.Model,
+                $"{model.Directory} is not {preset.ModelRepository}: it has hidden size {model.HiddenSize} and {model.LayerCount} layers, the preset needs {preset.ModelHiddenSize} and {preset.ModelLayers}.");
+        if (preset is not null && sae is not null && (sae.DIn != preset.SaeDIn || sae.DSae != preset.SaeDSae))
+            Add(SettingsField.Sae, $"{sae.Path} is not {preset.SaeRepository}: it maps {sae.DIn} → {sae.DSae}, the preset needs {preset.SaeDIn} → {preset.SaeDSae}.");
         if (layer is null)
             Add(SettingsField.Layer, "give the decoder layer the SAE reads (or choose a preset).");
         else if (model is not null && (layer < 0 || layer >= model.LayerCount))
@@ -28,11 +34,6 @@ public static class LayerCheck
             problems.Add(hook);
         if (model is not null && sae is not null && WidthProblem(sae, model.HiddenSize, $"{model.Directory} has a residual stream") is { } width)
             problems.Add(width);
-        if (preset is not null && model is not null && (model.HiddenSize != preset.ModelHiddenSize || model.LayerCount != preset.ModelLayers))
-            Add(SettingsField.Model,
-                $"{model.Directory} is not {preset.ModelRepository}: it has hidden size {model.HiddenSize} and {model.LayerCount} layers, the preset needs {preset.ModelHiddenSize} and {preset.ModelLayers}.");
-        if (preset is not null && sae is not null && (sae.DIn != preset.SaeDIn || sae.DSae != preset.SaeDSae))
-            Add(SettingsField.Sae, $"{sae.Path} is not {preset.SaeRepository}: it maps {sae.DIn} → {sae.DSae}, the preset needs {preset.SaeDIn} → {preset.SaeDSae}.");
         return problems;
     }
 
