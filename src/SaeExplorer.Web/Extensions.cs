@@ -54,8 +54,13 @@ public static class Extensions
         builder.Services.AddSingleton<UmapCache>();
         builder.Services.AddSingleton<ExportService>();
 
-        // Requests from components go through the mediator; handlers are registered by its source generator.
-        builder.Services.AddMediator(options => options.ServiceLifetime = ServiceLifetime.Scoped);
+        // Requests from components go through the mediator; handlers are registered by its source generator, and every
+        // request's user-fixable failure becomes one UserError for the page to show.
+        builder.Services.AddMediator(options =>
+        {
+            options.ServiceLifetime = ServiceLifetime.Scoped;
+            options.PipelineBehaviors = [typeof(UserErrorBehavior<,>)];
+        });
 
         // UI.
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();

@@ -113,7 +113,7 @@ public sealed class CaptureCommandTests
     }
 
     [Theory]
-    [InlineData("--layers", "4", "4 decoder layers")]
+    [InlineData("--layers", "4", "layer 4 does not exist")]
     [InlineData("--layers", "1,x", "'x'")]
     [InlineData("--dtype", "float8", "float8")]
     [InlineData("--device", "cuda", "CUDA is not available")]

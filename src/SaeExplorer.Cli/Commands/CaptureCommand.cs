@@ -7,6 +7,7 @@ using SaeExplorer.Inference.Models.Llama;
 using SaeExplorer.Inference.Runtime;
 using SaeExplorer.Inference.Tokenization;
 
+using SaeExplorer.Inference.Sources;
 using SaeExplorer.Runs.Contracts;
 using SaeExplorer.Runs.Settings;
 
@@ -65,16 +66,12 @@ internal static class CaptureCommand
         var layers = ParseLayers(a.Layers);
         var target = ComputeTarget.Parse(a.Device, a.DType);
         var devices = ComputeTarget.Devices(target.Device, a.Gpus);
-        if (!Directory.Exists(a.Model))
-            throw new DirectoryNotFoundException($"{a.Model}: model directory not found.");
-        var config = LlamaConfig.Load(Path.Combine(a.Model, "config.json"));
-        var tooDeep = layers.Where(l => l >= config.NumHiddenLayers).ToList();
-        if (tooDeep.Count > 0)
-            throw new ArgumentException($"--layers {string.Join(",", tooDeep)}: {a.Model} has {config.NumHiddenLayers} decoder layers (0..{config.NumHiddenLayers - 1}).");
+        var model = SourceResolver.Model(a.Model);
+        LayerCheck.EnsureExist(model, layers);
 
         var prompts = PromptJsonl.Read(a.Prompts);
         var format = ChatFormats.Resolve(a.ChatFormat, a.Model);
-        var encoder = new PromptEncoder(Llama3Tokenizer.Load(a.Model), format, config.MaxPositionEmbeddings);
+        var encoder = new PromptEncoder(Llama3Tokenizer.Load(a.Model), format, model.MaxPositions);
         var encoded = new int[prompts.Count][];
         for (int i = 0; i < prompts.Count; i++)
         {
@@ -89,7 +86,7 @@ internal static class CaptureCommand
             }
         }
         Console.Error.WriteLine($"{prompts.Count} prompts, {encoded.Sum(e => e.Length)} tokens, chat format {ChatFormats.DisplayName(format)}; " +
-                                $"loading layers 0..{layers.Max()} of {config.NumHiddenLayers} ({ComputeTarget.FromTorch(target.DType).Name()}, {string.Join(", ", devices)})");
+                                $"loading layers 0..{layers.Max()} of {model.LayerCount} ({ComputeTarget.FromTorch(target.DType).Name()}, {string.Join(", ", devices)})");
 
         using var llama = LlamaForCausalLM.Load(a.Model, layers.Max(), withHead: false, target.DType, devices);
         var capture = new ResidualCapture(llama);
@@ -102,7 +99,7 @@ internal static class CaptureCommand
         {
             specs.Add(new SafetensorsSpec(CaptureFile.InputIds(prompts[i].Id), "I64", [encoded[i].Length]));
             foreach (var l in layers)
-                specs.Add(new SafetensorsSpec(CaptureFile.ResidPost(prompts[i].Id, l), "F32", [encoded[i].Length, config.HiddenSize]));
+                specs.Add(new SafetensorsSpec(CaptureFile.ResidPost(prompts[i].Id, l), "F32", [encoded[i].Length, model.HiddenSize]));
         }
         var metadata = new Dictionary<string, string>
         {
@@ -111,7 +108,7 @@ internal static class CaptureCommand
             ["layers"] = string.Join(",", layers),
             ["dtype"] = ComputeTarget.FromTorch(target.DType).Name(),
             ["chat_format"] = format.ToString(),
-            ["d_model"] = config.HiddenSize.ToString(),
+            ["d_model"] = model.HiddenSize.ToString(),
         };
 
         var progress = new ConsoleProgress("capture", prompts.Count, "prompts");

@@ -29,9 +29,8 @@ public sealed class ResidualCapture(LlamaForCausalLM model)
         var config = Model.Config;
         foreach (var layer in layers)
         {
-            if (layer < 0 || layer >= config.NumHiddenLayers)
-                throw new ArgumentOutOfRangeException(nameof(layers), $"layer {layer} does not exist: the model has layers 0..{config.NumHiddenLayers - 1}.");
-            if (layer >= Model.LoadedLayers)
+            // Whether the layer exists was checked where the user named it (LayerCheck); this is what this instance holds.
+            if (layer < 0 || layer >= Model.LoadedLayers)
                 throw new ArgumentOutOfRangeException(nameof(layers), $"layer {layer} was not loaded (loaded: 0..{Model.LoadedLayers - 1}); load the model for the deepest layer you capture.");
         }
         for (int i = 0; i < prompts.Count; i++)

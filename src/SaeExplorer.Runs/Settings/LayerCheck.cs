@@ -25,7 +25,7 @@ public static class LayerCheck
         if (layer is null)
             Add(SettingsField.Layer, "give the decoder layer the SAE reads (or choose a preset).");
         else if (model is not null && (layer < 0 || layer >= model.LayerCount))
-            Add(SettingsField.Layer, $"layer {layer} does not exist: {model.Directory} has decoder layers 0..{model.LayerCount - 1}.");
+            Add(SettingsField.Layer, NotInModel(model, layer.Value));
         else if (layer < 0)
             Add(SettingsField.Layer, $"layer {layer} does not exist: layers count from 0.");
         if (preset is not null && layer is { } l && l != preset.Layer)
@@ -36,6 +36,18 @@ public static class LayerCheck
             problems.Add(width);
         return problems;
     }
+
+    /// <summary>Layers read from a model without an SAE (a capture): each must exist.</summary>
+    public static void EnsureExist(ModelSource model, IEnumerable<int> layers)
+    {
+        var missing = layers.Where(l => l < 0 || l >= model.LayerCount).ToList();
+        if (missing.Count > 0)
+            throw new SettingsException(SettingsField.Layer,
+                NotInModel(model, missing[0]));
+    }
+
+    private static string NotInModel(ModelSource model, int layer) =>
+        $"layer {layer} does not exist: {model.Directory} has decoder layers 0..{model.LayerCount - 1}.";
 
     /// <summary>An SAE whose files name the layer it was trained on, asked to read another one (unless forced).</summary>
     public static SettingsException? HookProblem(SaeSource sae, int layer, bool forceLayer) =>

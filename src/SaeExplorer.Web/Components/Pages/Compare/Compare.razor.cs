@@ -202,7 +202,7 @@ public sealed partial class Compare : IDisposable
         {
             return null;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        catch (UserError e)
         {
             _error = e.Message;
             return null;

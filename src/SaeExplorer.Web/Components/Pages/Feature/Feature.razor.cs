@@ -178,7 +178,7 @@ public sealed partial class Feature : IDisposable
         {
             return;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        catch (UserError e)
         {
             _error = e.Message;
         }
@@ -200,7 +200,7 @@ public sealed partial class Feature : IDisposable
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        catch (UserError e)
         {
             _promotedError = e.Message;
         }
@@ -217,7 +217,7 @@ public sealed partial class Feature : IDisposable
             _notes = stored?.Notes;
             _saved = stored is null ? "Label removed." : $"Saved at {stored.UpdatedAt.ToLocalTime():HH:mm:ss}.";
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        catch (UserError e)
         {
             _saved = null;
             _error = e.Message;
@@ -246,7 +246,7 @@ public sealed partial class Feature : IDisposable
             // The feature on screen may be one of them.
             await LoadDetailAsync(resetLabel: true);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is UserError or IOException)
         {
             _importError = $"{file.Name}: {e.Message}";
         }

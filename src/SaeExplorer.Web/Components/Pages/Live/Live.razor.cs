@@ -84,7 +84,7 @@ public sealed partial class Live : IDisposable
         {
             return;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FileNotFoundException)
+        catch (UserError e)
         {
             _error = e.Message;
             _analysis = null;

@@ -2,7 +2,6 @@ using System.Globalization;
 using Mediator;
 using Microsoft.AspNetCore.Components;
 using SaeExplorer.Core.Features;
-using SaeExplorer.Storage;
 using SaeExplorer.Web.Application.Umap;
 using SaeExplorer.Web.Infrastructure;
 
@@ -48,7 +47,7 @@ public sealed partial class Umap : IDisposable
         {
             return;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or StoreException)
+        catch (UserError e)
         {
             _error = e.Message;
             _view = null;
