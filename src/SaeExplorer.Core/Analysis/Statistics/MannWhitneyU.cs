@@ -51,23 +51,7 @@ public static class MannWhitneyU
                 throw new ArgumentException("samples must not contain NaN.");
         }
         Array.Sort(all, isA);
-        double rankSumA = 0;
-        double tieSum = 0;
-        for (int i = 0; i < all.Length;)
-        {
-            int j = i + 1;
-            while (j < all.Length && all[j] == all[i])
-                j++;
-            double midRank = (i + 1 + j) / 2.0;
-            for (int k = i; k < j; k++)
-            {
-                if (isA[k])
-                    rankSumA += midRank;
-            }
-            double t = j - i;
-            tieSum += t * t * t - t;
-            i = j;
-        }
+        var (rankSumA, tieSum) = MidRanks.Sum(all, isA);
         return FromRankSum(rankSumA, a.Length, b.Length, tieSum, method);
     }
 

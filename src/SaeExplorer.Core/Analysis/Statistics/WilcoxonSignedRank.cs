@@ -41,23 +41,7 @@ public static class WilcoxonSignedRank
         if (n == 0)
             return new WilcoxonResult(0, 0, 0, zeros, 0, 1.0);
         magnitudes[..n].Sort(positive[..n]);
-        double tPlus = 0;
-        double tieSum = 0;
-        for (int i = 0; i < n;)
-        {
-            int j = i + 1;
-            while (j < n && magnitudes[j] == magnitudes[i])
-                j++;
-            double midRank = (i + 1 + j) / 2.0;
-            for (int k = i; k < j; k++)
-            {
-                if (positive[k])
-                    tPlus += midRank;
-            }
-            double t = j - i;
-            tieSum += t * t * t - t;
-            i = j;
-        }
+        var (tPlus, tieSum) = MidRanks.Sum(magnitudes[..n], positive[..n]);
         double total = n * (n + 1) / 2.0;
         double mean = total / 2.0;
         double variance = n * (n + 1.0) * (2.0 * n + 1) / 24.0 - tieSum / 48.0;
