@@ -94,14 +94,7 @@ internal static class DemoSae
         // The SAE draws from its own stream, so the SAE can change without changing the model's weights.
         var directions = new DemoRandom(seed + 1).UnitVectors(Width, dIn);
 
-        var bDec = new float[dIn];
-        for (int d = 0; d < dIn; d++)
-        {
-            double sum = 0;
-            for (int t = 0; t < count; t++)
-                sum += rows[t * dIn + d];
-            bDec[d] = (float)(sum / count);
-        }
+        var bDec = MeanRow(rows, count, dIn);
 
         // A latent fires where its pre-activation exceeds the k-th smallest value, on count − k tokens.
         int firing = Math.Max(1, (int)Math.Round(count * FiringRate));
@@ -113,11 +106,44 @@ internal static class DemoSae
             thresholds = preActivations.kthvalue(count - firing, dim: 0).values.data<float>().ToArray();
         }
 
-        // With unit encoder columns a latent's activation is its overshoot past the threshold, and ~80 of them summed
-        // along unit decoder directions overshoot the residual (explained variance −1.2 on the seed prompts). One
-        // scale for all encoder columns, fitted by least squares over the calibration tokens, brings it to 0.65
-        // without changing which latents fire. The sums run here in a fixed order: libtorch's split of a long
-        // reduction depends on its thread count, and this one number touches every encoder weight.
+        double scale = EncoderScale(rows, count, dIn, pre, thresholds, directions, bDec);
+        progress?.Report($"calibrating SAE on {prompts.Count} prompts: {count} distinct tokens, each latent firing on {firing}, encoder scale {scale:G4}");
+
+        var wEnc = new float[dIn * Width];
+        var bEnc = new float[Width];
+        for (int i = 0; i < Width; i++)
+        {
+            for (int d = 0; d < dIn; d++)
+                wEnc[d * Width + i] = (float)(scale * directions[i * dIn + d]);
+            bEnc[i] = (float)(-scale * thresholds[i]);
+        }
+
+        WriteFiles(saeDirectory, layer, config.MaxPositionEmbeddings, wEnc, bEnc, directions, bDec, progress);
+    }
+
+    /// <summary>The mean of <paramref name="count"/> rows of width <paramref name="width"/> (the decoder bias: the SAE centres on the data).</summary>
+    private static float[] MeanRow(float[] rows, int count, int width)
+    {
+        var mean = new float[width];
+        for (int d = 0; d < width; d++)
+        {
+            double sum = 0;
+            for (int t = 0; t < count; t++)
+                sum += rows[t * width + d];
+            mean[d] = (float)(sum / count);
+        }
+        return mean;
+    }
+
+    /// <summary>
+    /// With unit encoder columns a latent's activation is its overshoot past the threshold, and ~80 of them summed
+    /// along unit decoder directions overshoot the residual (explained variance −1.2 on the seed prompts). One
+    /// scale for all encoder columns, fitted by least squares over the calibration tokens, brings it to 0.65
+    /// without changing which latents fire. The sums run here in a fixed order: libtorch's split of a long
+    /// reduction depends on its thread count, and this one number touches every encoder weight.
+    /// </summary>
+    private static double EncoderScale(float[] rows, int count, int dIn, float[] pre, float[] thresholds, float[] directions, float[] bDec)
+    {
         double fit = 0, norm = 0;
         var reconstruction = new double[dIn];
         for (int t = 0; t < count; t++)
@@ -136,18 +162,13 @@ internal static class DemoSae
                 norm += reconstruction[d] * reconstruction[d];
             }
         }
-        double scale = fit / norm;
-        progress?.Report($"calibrating SAE on {prompts.Count} prompts: {count} distinct tokens, each latent firing on {firing}, encoder scale {scale:G4}");
+        return fit / norm;
+    }
 
-        var wEnc = new float[dIn * Width];
-        var bEnc = new float[Width];
-        for (int i = 0; i < Width; i++)
-        {
-            for (int d = 0; d < dIn; d++)
-                wEnc[d * Width + i] = (float)(scale * directions[i * dIn + d]);
-            bEnc[i] = (float)(-scale * thresholds[i]);
-        }
-
+    /// <summary>cfg.json and sae_weights.safetensors in SAELens's format, trained (as the config says) on <paramref name="layer"/>.</summary>
+    private static void WriteFiles(string saeDirectory, int layer, int contextSize, float[] wEnc, float[] bEnc, float[] directions, float[] bDec, IProgress<string>? progress)
+    {
+        int dIn = bDec.Length;
         Directory.CreateDirectory(saeDirectory);
         DemoCheckpoint.WriteJson(Path.Combine(saeDirectory, "cfg.json"), new JsonObject
         {
@@ -165,7 +186,7 @@ internal static class DemoSae
             ["finetuning_scaling_factor"] = false,
             ["normalize_activations"] = "none",
             ["prepend_bos"] = true,
-            ["context_size"] = config.MaxPositionEmbeddings,
+            ["context_size"] = contextSize,
             ["dataset_path"] = "",
             ["neuronpedia_id"] = null,
         });

@@ -51,16 +51,6 @@ internal static class EncodeCommand
         if ((LayerCheck.HookProblem(source, layer, forceLayer) ?? LayerCheck.WidthProblem(source, dModel, $"the activations in {actsPath} are")) is { } problem)
             throw problem;
         using var model = SaeFormats.Load(source, target.DType, target.Device);
-        string Resid(string id) => CaptureFile.ResidPost(id, layer);
-
-        var specs = new List<SafetensorsSpec>();
-        foreach (var id in ids)
-        {
-            long tokens = acts[Resid(id)].Shape[0];
-            if (dense)
-                specs.Add(new SafetensorsSpec(FeatureFile.Dense(id), "F32", [tokens, model.DSae]));
-        }
-        var progress = new ConsoleProgress("encode", ids.Count, "prompts");
         var quality = new ReconstructionStatistics(model.DIn);
         var metadata = new Dictionary<string, string>
         {
@@ -70,49 +60,61 @@ internal static class EncodeCommand
             ["layer"] = layer.ToString(),
             ["d_sae"] = model.DSae.ToString(),
         };
-
+        var inputs = ids.Select(id => (Id: id, Tensor: CaptureFile.ResidPost(id, layer))).ToList();
         if (dense)
-        {
-            using var writer = new SafetensorsWriter(outPath, specs, metadata);
-            for (int i = 0; i < ids.Count; i++)
-            {
-                using var scope = NewDisposeScope();
-                var x = acts.ReadTensor(Resid(ids[i]));
-                var encoded = model.Encode(x);
-                quality.Add(x, encoded, model.Decode(encoded));
-                var f = encoded.to_type(ScalarType.Float32).cpu();
-                writer.Write<float>(FeatureFile.Dense(ids[i]), f.data<float>().ToArray());
-                progress.Report(i + 1);
-            }
-            writer.Commit();
-        }
+            WriteDense(model, acts, inputs, outPath, metadata, quality);
         else
-        {
-            // CSR sizes are known only after encoding, so encode first and then stream the file out.
-            var encoded = new List<Core.Features.SparseFeatureMatrix>(ids.Count);
-            for (int i = 0; i < ids.Count; i++)
-            {
-                using var x = acts.ReadTensor(Resid(ids[i]));
-                encoded.Add(model.EncodeSparse(x, quality: quality));
-                progress.Report(i + 1);
-            }
-            for (int i = 0; i < ids.Count; i++)
-            {
-                specs.Add(new SafetensorsSpec(FeatureFile.RowStarts(ids[i]), "I64", [encoded[i].TokenCount + 1]));
-                specs.Add(new SafetensorsSpec(FeatureFile.Indices(ids[i]), "I32", [encoded[i].NonZeroCount]));
-                specs.Add(new SafetensorsSpec(FeatureFile.Values(ids[i]), "F32", [encoded[i].NonZeroCount]));
-            }
-            using var writer = new SafetensorsWriter(outPath, specs, metadata);
-            for (int i = 0; i < ids.Count; i++)
-            {
-                writer.Write<long>(FeatureFile.RowStarts(ids[i]), encoded[i].RowStarts.Select(x => (long)x).ToArray());
-                writer.Write<int>(FeatureFile.Indices(ids[i]), encoded[i].Indices);
-                writer.Write<float>(FeatureFile.Values(ids[i]), encoded[i].Values);
-            }
-            writer.Commit();
-        }
+            WriteSparse(model, acts, inputs, outPath, metadata, quality);
         Console.Error.WriteLine(RunCommand.QualityLine(quality.Result()));
         Console.Error.WriteLine($"wrote {outPath} ({ids.Count} prompts, {model.Config.Architecture} SAE, d_sae {model.DSae}) in {clock.Elapsed.TotalSeconds:F1}s");
         return 0;
+    }
+
+    private static void WriteDense(SparseAutoencoder model, SafetensorsFile acts, List<(string Id, string Tensor)> inputs, string outPath,
+        Dictionary<string, string> metadata, ReconstructionStatistics quality)
+    {
+        var specs = inputs.Select(p => new SafetensorsSpec(FeatureFile.Dense(p.Id), "F32", [acts[p.Tensor].Shape[0], model.DSae])).ToList();
+        var progress = new ConsoleProgress("encode", inputs.Count, "prompts");
+        using var writer = new SafetensorsWriter(outPath, specs, metadata);
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            using var scope = NewDisposeScope();
+            var x = acts.ReadTensor(inputs[i].Tensor);
+            var encoded = model.Encode(x);
+            quality.Add(x, encoded, model.Decode(encoded));
+            var f = encoded.to_type(ScalarType.Float32).cpu();
+            writer.Write<float>(FeatureFile.Dense(inputs[i].Id), f.data<float>().ToArray());
+            progress.Report(i + 1);
+        }
+        writer.Commit();
+    }
+
+    private static void WriteSparse(SparseAutoencoder model, SafetensorsFile acts, List<(string Id, string Tensor)> inputs, string outPath,
+        Dictionary<string, string> metadata, ReconstructionStatistics quality)
+    {
+        // CSR sizes are known only after encoding, so encode first and then stream the file out.
+        var progress = new ConsoleProgress("encode", inputs.Count, "prompts");
+        var encoded = new List<Core.Features.SparseFeatureMatrix>(inputs.Count);
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            using var x = acts.ReadTensor(inputs[i].Tensor);
+            encoded.Add(model.EncodeSparse(x, quality: quality));
+            progress.Report(i + 1);
+        }
+        var specs = new List<SafetensorsSpec>();
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            specs.Add(new SafetensorsSpec(FeatureFile.RowStarts(inputs[i].Id), "I64", [encoded[i].TokenCount + 1]));
+            specs.Add(new SafetensorsSpec(FeatureFile.Indices(inputs[i].Id), "I32", [encoded[i].NonZeroCount]));
+            specs.Add(new SafetensorsSpec(FeatureFile.Values(inputs[i].Id), "F32", [encoded[i].NonZeroCount]));
+        }
+        using var writer = new SafetensorsWriter(outPath, specs, metadata);
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            writer.Write<long>(FeatureFile.RowStarts(inputs[i].Id), encoded[i].RowStarts.Select(x => (long)x).ToArray());
+            writer.Write<int>(FeatureFile.Indices(inputs[i].Id), encoded[i].Indices);
+            writer.Write<float>(FeatureFile.Values(inputs[i].Id), encoded[i].Values);
+        }
+        writer.Commit();
     }
 }

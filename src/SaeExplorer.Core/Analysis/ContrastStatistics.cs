@@ -28,6 +28,8 @@ namespace SaeExplorer.Core.Analysis;
 public static class ContrastStatistics
 {
     // AggressiveOptimization: the CLI calls this once per contrast, so tier-0 code would never be replaced in time.
+    // One method on purpose: the per-feature tests share scratch buffers and one pass over the active latents, and
+    // splitting the loop would either copy those buffers around or visit the 65,536 latents more than once.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ContrastStatisticsReport Compute(IReadOnlyList<PooledPrompt> prompts, Contrast contrast, ContrastStatisticsOptions? options = null)
     {

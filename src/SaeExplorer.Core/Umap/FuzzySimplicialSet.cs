@@ -132,6 +132,7 @@ internal static class FuzzySimplicialSet
     }
 
     /// <summary>umap-learn's <c>smooth_knn_dist</c> (64 bisection steps, bandwidth 1; the self entry is skipped in the sum).</summary>
+    // One method, line for line with umap-learn's, so the two can be compared step by step.
     public static (double[] Sigmas, double[] Rhos) SmoothKnnDistances(KnnGraph knn, float localConnectivity)
     {
         int n = knn.Count, k = knn.NeighborCount;

@@ -69,6 +69,8 @@ public static class NearestNeighborSearch
     }
 
     /// <summary>NN-descent: each round, neighbours of neighbours (forward and reverse, sampled) are compared pairwise.</summary>
+    // Kept whole like pynndescent's nn_descent: the rounds share the candidate heaps and random state, and their order
+    // is part of what makes a seed reproducible.
     public static KnnGraph NnDescent(PointSet points, int neighborCount, UmapMetric metric, int seed = 42,
         int? maxDegreeOfParallelism = null, int? iterations = null, double delta = 0.001)
     {
