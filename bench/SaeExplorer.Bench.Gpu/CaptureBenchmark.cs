@@ -47,10 +47,13 @@ public sealed class CaptureBenchmark(LlamaConfig config, ScalarType dtype, IRead
         var single = Enumerable.Range(0, 60).Select(_ => random.Next(128000)).ToArray();
 
         var results = new List<DepthResult>();
+        LlamaBackend? backend = null;
         foreach (var depth in depths)
         {
             log?.Invoke($"building {depth} layers of {config.HiddenSize}-wide Llama on {string.Join(", ", devices)}");
             using var model = LlamaForCausalLM.Create(config, new SyntheticWeights(dtype), depth, withHead: false, devices);
+            // Every depth's model gets the same backend; the report names the one that ran.
+            backend = model.Model.Backend;
             var seconds = new Dictionary<string, double>
             {
                 ["latency_1x60_s"] = Median(() => Forward(model, [single]), latencyReps),
@@ -69,7 +72,7 @@ public sealed class CaptureBenchmark(LlamaConfig config, ScalarType dtype, IRead
             ["devices"] = devices.Select(d => d.ToString()).ToList(),
             ["dtype"] = dtype.ToString(),
             ["fused_layer_kernels"] = devices[0].type != DeviceType.CUDA ? "cpu: torch kernels"
-                : Inference.Cuda.CudaModule.For(Inference.Cuda.LlamaKernels.SourceName, devices[0], out var problem) is { } module ? $"on ({module.Architecture})" : $"off ({problem})",
+                : $"{(backend!.Name == LlamaBackend.FusedCudaName ? "on" : "off")} ({backend.Detail})",
             ["by_layers"] = results.ToDictionary(r => r.Layers.ToString(), r => (object?)new Dictionary<string, object?>(r.Seconds.Select(kv => new KeyValuePair<string, object?>(kv.Key, kv.Value)))
             {
                 ["device_memory_in_use_gb"] = r.DeviceMemoryBytes / 1e9,
@@ -178,7 +181,7 @@ public sealed class CaptureBenchmark(LlamaConfig config, ScalarType dtype, IRead
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var batch = PackedBatch.Create(prompts, model.Device);
-        model.Model.Forward(batch, model.LoadedLayers - 1, applyFinalNorm: false, onResidual: null);
+        model.Model.Forward(batch, model.LoadedLayers - 1, applyFinalNorm: false);
     }
 
     private void ForwardAll(LlamaForCausalLM model, int[][] prompts, int batchSize)

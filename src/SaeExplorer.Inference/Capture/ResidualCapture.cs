@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace SaeExplorer.Inference.Capture;
 
 /// <summary>
-/// Captures resid_post of chosen layers for many prompts. Prompts are grouped into batches of similar length
+/// Captures resid_post of chosen layers for many prompts, through a sink attached to each layer's
+/// <c>blocks.{l}.hook_resid_post</c> for the batch's forward pass. Prompts are grouped into batches of similar length
 /// (longest first, so the largest allocation happens at once and an out-of-memory shows up immediately) and packed
 /// end to end (<see cref="PackedBatch"/>): no compute is spent on padding, and attention keeps the prompts apart, so
 /// results equal one-prompt-at-a-time runs.
@@ -73,13 +74,23 @@ public sealed class ResidualCapture(LlamaForCausalLM model)
         using var packed = PackedBatch.Create(batch.Select(i => prompts[i]).ToList(), Model.Device);
 
         // Captured layers stay on the device until the pass is over: copying to the host inside the layer loop
-        // would synchronise the GPU once per captured layer.
+        // would synchronise the GPU once per captured layer. The copies move out of the forward pass's dispose
+        // scope (the hooks run inside it) into this one.
         var captured = new Dictionary<int, Tensor>();
-        Model.Model.Forward(packed, deepest, applyFinalNorm: false, (layer, h) =>
+        var sinks = wanted.Select(layer => Model.Hooks.ResidPost(layer).Attach((h, _) =>
         {
-            if (wanted.Contains(layer))
-                captured[layer] = h.to_type(ScalarType.Float32, copy: true).MoveToOuterDisposeScope();
-        });
+            captured[layer] = h.to_type(ScalarType.Float32, copy: true).MoveToOuterDisposeScope();
+            return null;
+        })).ToList();
+        try
+        {
+            Model.Model.Forward(packed, deepest, applyFinalNorm: false);
+        }
+        finally
+        {
+            foreach (var sink in sinks)
+                sink.Dispose();
+        }
 
         var perLayer = captured.ToDictionary(kv => kv.Key, kv => kv.Value.cpu().contiguous().data<float>().ToArray());
         var results = new List<CapturedPrompt>(batch.Length);

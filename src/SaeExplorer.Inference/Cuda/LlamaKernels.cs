@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,8 +6,8 @@ namespace SaeExplorer.Inference.Cuda;
 /// <summary>
 /// Fused bfloat16 kernels for the decoder layer on CUDA (llama_layer.cu): RMSNorm (optionally with the residual add
 /// before it), attention's inputs (rotary, padding and KV-head repetition in one pass), and SiLU(gate) × up. Each takes the place of a
-/// chain of torch element-wise kernels with the same roundings; the layer modules fall back to torch's kernels on
-/// the CPU, for other dtypes, and where NVRTC is missing.
+/// chain of torch element-wise kernels with the same roundings. <see cref="FusedCudaBackend"/> runs them for the
+/// layers of a bfloat16 model on CUDA; elsewhere (the CPU, other dtypes, no NVRTC) the model gets torch's backend.
 /// </summary>
 internal sealed class LlamaKernels
 {
@@ -30,15 +29,13 @@ internal sealed class LlamaKernels
         _attentionInputs = module.Function("saex_attention_inputs");
     }
 
-    private static readonly ConcurrentDictionary<CudaModule, LlamaKernels> ByModule = new();
+    /// <summary>The compiled target, e.g. sm_90.</summary>
+    public string Architecture => _module.Architecture;
 
-    /// <summary>The kernels for a tensor's device when it is a bfloat16 CUDA tensor and they compiled, else null.</summary>
-    public static LlamaKernels? For(Tensor x)
-    {
-        if (x.dtype != ScalarType.BFloat16 || x.device_type != DeviceType.CUDA || CudaModule.For(SourceName, x.device, out _) is not { } module)
-            return null;
-        return ByModule.GetOrAdd(module, m => new LlamaKernels(m));
-    }
+    /// <summary>The kernels compiled for <paramref name="device"/>, or null (with the reason) off CUDA, when switched
+    /// off by SAEX_CUDA_KERNELS=off, or without the driver or NVRTC.</summary>
+    public static LlamaKernels? For(Device device, out string? problem) =>
+        CudaModule.For(SourceName, device, out problem) is { } module ? new LlamaKernels(module) : null;
 
     /// <summary>Whether <see cref="RmsNorm"/> and <see cref="AddRmsNorm"/> take these (contiguous, 16-byte aligned) tensors.</summary>
     public static bool NormFits(params Tensor[] tensors)

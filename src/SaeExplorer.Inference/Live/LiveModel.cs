@@ -141,15 +141,33 @@ internal sealed class LiveModel : IDisposable
         messages.Add(new ChatMessage("user", input.Text ?? ""));
         var encoded = encoder.Encode(messages);
         cancellation.ThrowIfCancellationRequested();
-        var captured = _capture.Run([encoded.Ids], [Spec.Layer], batchSize: 1, cancellation).Single();
-        SparseFeatureMatrix features;
-        using (NewDisposeScope())
-        {
-            var x = tensor(captured.ResidPost[Spec.Layer], [captured.TokenCount, captured.DModel], device: _sae.Device);
-            features = _sae.EncodeSparse(x);
-        }
+        _capture.Validate([encoded.Ids], [Spec.Layer]);
+        var features = EncodeAtLayer(encoded.Ids);
         var tokens = encoded.Ids.Select(id => Tokenizer.Decode([id])).ToArray();
         return new PromptFeatures(encoded.Text, ChatFormats.DisplayName(format), encoded.Ids, tokens, PromptSegments.UserTokenPositions(encoded), features);
+    }
+
+    /// <summary>
+    /// The SAE's features of one prompt, encoded by a sink at <c>blocks.{layer}.hook_resid_post</c> where the residual
+    /// is made: only the sparse features cross to the host.
+    /// </summary>
+    private SparseFeatureMatrix EncodeAtLayer(int[] ids)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        using var batch = PackedBatch.Create([ids], _model.Device);
+        SparseFeatureMatrix? features = null;
+        using (_model.Hooks.ResidPost(Spec.Layer).Attach((resid, _) =>
+        {
+            // Through float32, as the capture to the host went, so the SAE casts the same values to its dtype.
+            features = _sae.EncodeSparse(resid.to(ScalarType.Float32, _sae.Device));
+            return null;
+        }))
+        {
+            _model.Model.Forward(batch, Spec.Layer, applyFinalNorm: false);
+        }
+        // The pass runs up to the SAE's layer, so the sink has run.
+        return features!;
     }
 
     public IReadOnlyList<PromotedTokensResult> PromotedTokens(IReadOnlyList<int> features, int top) =>

@@ -1,4 +1,3 @@
-using SaeExplorer.Inference.Cuda;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -19,9 +18,11 @@ public sealed class LlamaAttention : Module<Tensor, Tensor>
     private readonly int _heads;
     private readonly int _kvHeads;
     private readonly int _headDim;
+    private readonly LlamaBackend _backend;
 
-    public LlamaAttention(LlamaConfig config, ILlamaWeights weights, string prefix, Device device) : base("self_attn")
+    public LlamaAttention(LlamaConfig config, ILlamaWeights weights, string prefix, Device device, LlamaBackend backend) : base("self_attn")
     {
+        _backend = backend;
         _heads = config.NumAttentionHeads;
         _kvHeads = config.NumKeyValueHeads;
         _headDim = config.HeadDim;
@@ -50,42 +51,13 @@ public sealed class LlamaAttention : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long n = x.shape[0];
-        int qWidth = _heads * _headDim, kvWidth = _kvHeads * _headDim;
         var qkv = functional.linear(x, _qkv);
-        Tensor qp, kp, vp;
-        if (LlamaKernels.For(qkv) is { } kernels && LlamaKernels.AttentionInputsFit(qkv, cos, sin, _heads, _kvHeads, _headDim))
-        {
-            // One pass rotates q and k, scatters q/k/v into the padded layout and repeats the KV heads.
-            var (q, k, v) = kernels.AttentionInputs(qkv, cos, sin, batch.PadIndex, (long)batch.BatchSize * batch.MaxLength, _heads, _kvHeads, _headDim);
-            qp = q.view(batch.BatchSize, batch.MaxLength, _heads, _headDim).transpose(1, 2);
-            kp = k.view(batch.BatchSize, batch.MaxLength, _heads, _headDim).transpose(1, 2);
-            vp = v.view(batch.BatchSize, batch.MaxLength, _heads, _headDim).transpose(1, 2);
-        }
-        else
-        {
-            var c = cos.unsqueeze(1);
-            var s = sin.unsqueeze(1);
-            var q = RotaryEmbedding.Apply(qkv.narrow(1, 0, qWidth).view(n, _heads, _headDim), c, s);
-            var k = RotaryEmbedding.Apply(qkv.narrow(1, qWidth, kvWidth).view(n, _kvHeads, _headDim), c, s);
-            var v = qkv.narrow(1, qWidth + kvWidth, kvWidth).view(n, _kvHeads, _headDim);
-
-            // [B, heads, Tmax, D] for scaled_dot_product_attention.
-            qp = batch.Pad(q).transpose(1, 2);
-            kp = batch.Pad(k).transpose(1, 2);
-            vp = batch.Pad(v).transpose(1, 2);
-            if (_kvHeads != _heads)
-            {
-                // Each KV head serves heads/kvHeads consecutive query heads (transformers' repeat_kv layout).
-                int groups = _heads / _kvHeads;
-                kp = kp.repeat_interleave(groups, 1);
-                vp = vp.repeat_interleave(groups, 1);
-            }
-        }
+        var (qp, kp, vp) = _backend.AttentionInputs(qkv, cos, sin, batch, _heads, _kvHeads, _headDim);
         // Equal lengths need only the causal mask, which lets PyTorch pick its flash kernel.
         var attn = batch.Mask is null
             ? functional.scaled_dot_product_attention(qp, kp, vp, null, 0.0, true)
             : functional.scaled_dot_product_attention(qp, kp, vp, batch.Mask, 0.0, false);
-        var merged = batch.Unpad(attn.transpose(1, 2)).reshape(n, qWidth);
+        var merged = batch.Unpad(attn.transpose(1, 2)).reshape(n, _heads * _headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
     }
 }

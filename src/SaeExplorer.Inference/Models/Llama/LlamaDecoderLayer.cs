@@ -12,19 +12,23 @@ public sealed class LlamaDecoderLayer : Module<Tensor, Tensor>
     private readonly RmsNorm input_layernorm;
     private readonly RmsNorm post_attention_layernorm;
 
-    public LlamaDecoderLayer(LlamaConfig config, ILlamaWeights weights, int index, Device device) : base($"layers.{index}")
+    public LlamaDecoderLayer(LlamaConfig config, ILlamaWeights weights, int index, Device device, LlamaBackend backend) : base($"layers.{index}")
     {
         Device = device;
+        Backend = backend;
         var prefix = $"model.layers.{index}";
-        self_attn = new LlamaAttention(config, weights, prefix + ".self_attn", device);
-        mlp = new LlamaMlp(config, weights, prefix + ".mlp", device);
-        input_layernorm = new RmsNorm("input_layernorm", weights, prefix + ".input_layernorm.weight", config.HiddenSize, config.RmsNormEps, device);
-        post_attention_layernorm = new RmsNorm("post_attention_layernorm", weights, prefix + ".post_attention_layernorm.weight", config.HiddenSize, config.RmsNormEps, device);
+        self_attn = new LlamaAttention(config, weights, prefix + ".self_attn", device, backend);
+        mlp = new LlamaMlp(config, weights, prefix + ".mlp", device, backend);
+        input_layernorm = new RmsNorm("input_layernorm", weights, prefix + ".input_layernorm.weight", config.HiddenSize, config.RmsNormEps, device, backend);
+        post_attention_layernorm = new RmsNorm("post_attention_layernorm", weights, prefix + ".post_attention_layernorm.weight", config.HiddenSize, config.RmsNormEps, device, backend);
         RegisterComponents();
     }
 
     /// <summary>The device holding this layer's weights.</summary>
     public Device Device { get; }
+
+    /// <summary>The kernels this layer's steps run through, chosen for its device when the model was built.</summary>
+    public LlamaBackend Backend { get; }
 
     public override Tensor forward(Tensor input) =>
         throw new InvalidOperationException("LlamaDecoderLayer needs rotary tables and the batch layout; call Forward(x, cos, sin, batch).");

@@ -45,6 +45,9 @@ public sealed class LlamaForCausalLM : Module<Tensor, Tensor>
 
     public ScalarType DType { get; }
     public LlamaModel Model => model;
+
+    /// <summary>The decoder stack's hook points (<see cref="LlamaModel.Hooks"/>).</summary>
+    public HookPoints Hooks => model.Hooks;
     public int LoadedLayers => model.LayerCount;
     public bool HasHead => model.HasFinalNorm;
 
@@ -98,7 +101,7 @@ public sealed class LlamaForCausalLM : Module<Tensor, Tensor>
         if (!HasHead)
             throw new InvalidOperationException("this instance was loaded without the final norm and lm_head");
         using var scope = NewDisposeScope();
-        var h = model.Forward(batch, model.LayerCount - 1, applyFinalNorm: true, onResidual: null);
+        var h = model.Forward(batch, model.LayerCount - 1, applyFinalNorm: true);
         var logits = lm_head is not null ? lm_head.forward(h) : functional.linear(h, _tiedHead!);
         return logits.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }

@@ -1,4 +1,3 @@
-using SaeExplorer.Inference.Cuda;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -16,9 +15,11 @@ public sealed class LlamaMlp : Module<Tensor, Tensor>
     private readonly Projection down_proj;
     private readonly Tensor _gateUp;
     private readonly long _intermediate;
+    private readonly LlamaBackend _backend;
 
-    public LlamaMlp(LlamaConfig config, ILlamaWeights weights, string prefix, Device device) : base("mlp")
+    public LlamaMlp(LlamaConfig config, ILlamaWeights weights, string prefix, Device device, LlamaBackend backend) : base("mlp")
     {
+        _backend = backend;
         _intermediate = config.IntermediateSize;
         var (fused, parts) = FusedProjections.Load(weights, device, config.HiddenSize,
             (prefix + ".gate_proj.weight", _intermediate),
@@ -34,9 +35,6 @@ public sealed class LlamaMlp : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var gateUp = functional.linear(x, _gateUp);
-        var gated = gateUp.dim() == 2 && LlamaKernels.For(gateUp) is { } kernels && LlamaKernels.SiluMulFits(gateUp, _intermediate)
-            ? kernels.SiluMul(gateUp, (int)_intermediate)
-            : functional.silu(gateUp.narrow(-1, 0, _intermediate)) * gateUp.narrow(-1, _intermediate, _intermediate);
-        return down_proj.forward(gated).MoveToOuterDisposeScope();
+        return down_proj.forward(_backend.SiluMul(gateUp, _intermediate)).MoveToOuterDisposeScope();
     }
 }

@@ -8,6 +8,8 @@ namespace SaeExplorer.Inference.Models.Llama;
 /// <summary>
 /// The decoder stack (<c>model.*</c> in the checkpoint), built only up to the deepest layer asked for. Layers may be
 /// spread over several devices (a pipeline split: layer i on <c>devices[i]</c>); the hidden state follows them.
+/// Activations leave, or are replaced, through named <see cref="Hooks"/>; the kernels each device's layers run
+/// through are chosen once, here (<see cref="LlamaBackend.For"/>).
 /// </summary>
 public sealed class LlamaModel : Module<Tensor, Tensor>
 {
@@ -19,13 +21,25 @@ public sealed class LlamaModel : Module<Tensor, Tensor>
 
     public LlamaModel(LlamaConfig config, ILlamaWeights weights, IReadOnlyList<Device> layerDevices, Device embedDevice, bool withFinalNorm) : base("model")
     {
+        // One backend per device, shared by the layers placed there.
+        var backends = new Dictionary<string, LlamaBackend>();
+        LlamaBackend BackendOn(Device device)
+        {
+            var key = device.ToString();
+            if (!backends.TryGetValue(key, out var backend))
+                backends[key] = backend = LlamaBackend.For(device, weights.DType);
+            return backend;
+        }
+
         embed_tokens = new TokenEmbedding(weights, "model.embed_tokens.weight", config.VocabSize, config.HiddenSize, embedDevice);
+        Backend = BackendOn(embedDevice);
         layers = new ModuleList<LlamaDecoderLayer>();
         for (int i = 0; i < layerDevices.Count; i++)
-            layers.Add(new LlamaDecoderLayer(config, weights, i, layerDevices[i]));
+            layers.Add(new LlamaDecoderLayer(config, weights, i, layerDevices[i], BackendOn(layerDevices[i])));
         OutputDevice = layerDevices.Count > 0 ? layerDevices[^1] : embedDevice;
         if (withFinalNorm)
-            norm = new RmsNorm("norm", weights, "model.norm.weight", config.HiddenSize, config.RmsNormEps, OutputDevice);
+            norm = new RmsNorm("norm", weights, "model.norm.weight", config.HiddenSize, config.RmsNormEps, OutputDevice, BackendOn(OutputDevice));
+        Hooks = new HookPoints(layerDevices.Count);
         _invFreqValues = RotaryEmbedding.InverseFrequencies(config.HeadDim, config.RopeTheta, config.RopeScaling);
         RegisterComponents();
     }
@@ -36,18 +50,24 @@ public sealed class LlamaModel : Module<Tensor, Tensor>
     public Device OutputDevice { get; }
     internal TokenEmbedding EmbedTokens => embed_tokens;
 
+    /// <summary>
+    /// The backend of the first device (the embedding's, which holds layer 0). Each device of a split gets its own
+    /// by the same rule (<see cref="LlamaDecoderLayer.Backend"/>).
+    /// </summary>
+    public LlamaBackend Backend { get; }
+
+    /// <summary><c>hook_embed</c> and <c>blocks.{l}.hook_resid_post</c> for each loaded layer.</summary>
+    public HookPoints Hooks { get; }
+
     public override Tensor forward(Tensor input) =>
         throw new InvalidOperationException("Call Forward(batch, ...) to choose what to capture.");
 
     /// <summary>
     /// Runs layers 0..<paramref name="lastLayer"/> on a packed batch and returns the packed hidden states [N, hidden]
-    /// of the last layer run (after the final norm when <paramref name="applyFinalNorm"/>).
+    /// of the last layer run (after the final norm when <paramref name="applyFinalNorm"/>), calling the hooks attached
+    /// to <c>hook_embed</c> and to <c>blocks.{l}.hook_resid_post</c> for l up to <paramref name="lastLayer"/> on the way.
     /// </summary>
-    /// <param name="onResidual">
-    /// called with (layer, resid_post [N, hidden]) after every layer; layer -1 is the embedding output. The tensor is
-    /// freed once the next layer has run: a callback that keeps it must copy it out of this scope.
-    /// </param>
-    public Tensor Forward(PackedBatch batch, int lastLayer, bool applyFinalNorm, Action<int, Tensor>? onResidual)
+    public Tensor Forward(PackedBatch batch, int lastLayer, bool applyFinalNorm)
     {
         if (lastLayer >= layers.Count)
             throw new ArgumentOutOfRangeException(nameof(lastLayer), $"layer {lastLayer} was not loaded (this instance holds layers 0..{layers.Count - 1})");
@@ -55,8 +75,8 @@ public sealed class LlamaModel : Module<Tensor, Tensor>
             throw new InvalidOperationException("the final norm was not loaded");
 
         using var scope = NewDisposeScope();
-        var h = embed_tokens.forward(batch.On(EmbedDevice).Ids);
-        onResidual?.Invoke(-1, h);
+        var embedBatch = batch.On(EmbedDevice);
+        var h = Hooks.Embed.Run(embed_tokens.forward(embedBatch.Ids), embedBatch);
 
         // Rotary tables depend only on positions: compute them once per device, not once per layer.
         var tables = new Dictionary<string, (Tensor Cos, Tensor Sin)>();
@@ -74,8 +94,7 @@ public sealed class LlamaModel : Module<Tensor, Tensor>
             }
             var next = layer.Forward(h, t.Cos, t.Sin, local);
             h.Dispose();
-            h = next;
-            onResidual?.Invoke(i, h);
+            h = Hooks.ResidPost(i).Run(next, local);
         }
         if (applyFinalNorm)
             h = norm!.forward(h.to(OutputDevice));

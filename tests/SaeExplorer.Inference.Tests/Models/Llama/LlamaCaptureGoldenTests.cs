@@ -75,11 +75,15 @@ public sealed class LlamaCaptureGoldenTests(TinyLlamaFloat32 tiny) : IClassFixtu
             using var noGrad = no_grad();
             using var batch = PackedBatch.Create([Golden.PromptIds[p]], CPU);
             float[]? embed = null;
-            var finalNorm = tiny.Model.Model.Forward(batch, 3, applyFinalNorm: true, (layer, h) =>
+            Tensor finalNorm;
+            using (tiny.Model.Hooks.Embed.Attach((h, _) =>
             {
-                if (layer == -1)
-                    embed = h.to_type(ScalarType.Float32).data<float>().ToArray();
-            });
+                embed = h.to_type(ScalarType.Float32).data<float>().ToArray();
+                return null;
+            }))
+            {
+                finalNorm = tiny.Model.Model.Forward(batch, 3, applyFinalNorm: true);
+            }
             Assert.True(Golden.MaxAbsDiff(embed!, Golden.Capture($"p{p}.embed")) <= Float32Tolerance);
             Assert.True(Golden.MaxAbsDiff(finalNorm.data<float>().ToArray(), Golden.Capture($"p{p}.final_norm")) <= Float32Tolerance);
 

@@ -11,7 +11,7 @@ public sealed class RmsNormTests
     public void The_residual_add_and_norm_give_what_the_add_and_then_the_norm_give(ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        using var norm = new RmsNorm("post_attention_layernorm", new SyntheticWeights(dtype, seed: 3), "w", 64, 1e-5, CPU);
+        using var norm = new RmsNorm("post_attention_layernorm", new SyntheticWeights(dtype, seed: 3), "w", 64, 1e-5, CPU, LlamaBackend.For(CPU, dtype));
         var x = randn(5, 64).to_type(dtype);
         var delta = randn(5, 64).to_type(dtype);
 
