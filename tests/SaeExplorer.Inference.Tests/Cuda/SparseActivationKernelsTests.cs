@@ -8,7 +8,7 @@ namespace SaeExplorer.Inference.Tests.Cuda;
 
 /// <summary>
 /// What can be checked without a GPU: the embedded CUDA source, where NVRTC is looked for, and that CPU work keeps
-/// torch's route. The kernels themselves run on the GPU machine: `saex bench capture --sae` compares both routes
+/// torch's route. The kernels themselves run on the GPU machine: `saex-bench capture --sae` compares both routes
 /// entry for entry and tests/gpu/run_sae_parity.sh encodes the fixture SAEs on CUDA against the CPU.
 /// </summary>
 public sealed class SparseActivationKernelsTests
