@@ -41,23 +41,30 @@ public sealed class InferenceWorker : IDisposable
         Interlocked.Increment(ref _pending);
         var item = new WorkItem(() =>
         {
+            // The outcome is settled first and published last: an awaiter may resume the moment the task completes,
+            // and by then Pending and LiveTensorsAfterLastRequest must already count this request as done.
+            Action publish;
             if (cancellation.IsCancellationRequested)
+                publish = () => completion.TrySetCanceled(cancellation);
+            else
             {
-                completion.TrySetCanceled(cancellation);
-                return;
+                try
+                {
+                    var result = work(cancellation);
+                    publish = () => completion.TrySetResult(result);
+                }
+                catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+                {
+                    publish = () => completion.TrySetCanceled(cancellation);
+                }
+                catch (Exception e)
+                {
+                    publish = () => completion.TrySetException(e);
+                }
             }
-            try
-            {
-                completion.TrySetResult(work(cancellation));
-            }
-            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-            {
-                completion.TrySetCanceled(cancellation);
-            }
-            catch (Exception e)
-            {
-                completion.TrySetException(e);
-            }
+            LiveTensorsAfterLastRequest = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            Interlocked.Decrement(ref _pending);
+            publish();
         }, () => completion.TrySetException(new ObjectDisposedException(nameof(InferenceWorker), "the inference worker has shut down")));
         try
         {
@@ -77,11 +84,7 @@ public sealed class InferenceWorker : IDisposable
     private void Loop()
     {
         foreach (var item in _queue.GetConsumingEnumerable())
-        {
             item.Run();
-            LiveTensorsAfterLastRequest = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-            Interlocked.Decrement(ref _pending);
-        }
     }
 
     public void Dispose()
