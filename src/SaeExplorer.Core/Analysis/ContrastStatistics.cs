@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Text;
-using System.Text.Json;
 using SaeExplorer.Core.Analysis.Statistics;
+using SaeExplorer.Core.Json;
 
 namespace SaeExplorer.Core.Analysis;
 
@@ -352,81 +351,8 @@ public static class ContrastStatistics
     /// a fixed order and invariant number formatting, so equal inputs give byte-identical files. <c>paired</c> is null
     /// when the sides' topics differ.
     /// </summary>
-    public static string ToJson(ContrastStatisticsReport report)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
-        {
-            w.WriteStartObject();
-            w.WriteString("a", report.Contrast.A);
-            w.WriteString("b", report.Contrast.BName);
-            w.WriteNumber("feature_count", report.FeatureCount);
-            w.WriteNumber("tested_count", report.TestedCount);
-            if (report.PairedTopicCount is { } topics)
-                w.WriteNumber("paired_topic_count", topics);
-            else
-                w.WriteNull("paired_topic_count");
-            w.WriteStartObject("options");
-            w.WriteNumber("bootstrap_resamples", report.Options.BootstrapResamples);
-            w.WriteNumber("seed", report.Options.Seed);
-            w.WriteNumber("confidence_level", report.Options.ConfidenceLevel);
-            w.WriteString("mann_whitney_method", report.Options.MannWhitneyMethod.ToString().ToLowerInvariant());
-            w.WriteString("fdr", "benjamini-hochberg over feature_count latents per test family");
-            w.WriteEndObject();
-            WriteSide(w, "side_a", report.A);
-            WriteSide(w, "side_b", report.B);
-            w.WriteStartArray("features");
-            foreach (var f in report.Features)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("feature", f.Feature);
-                w.WriteNumber("active_a", f.ActiveA);
-                w.WriteNumber("active_b", f.ActiveB);
-                w.WriteNumber("presence_rate_a", f.PresenceRateA);
-                w.WriteNumber("presence_rate_b", f.PresenceRateB);
-                w.WriteNumber("presence_difference", f.PresenceDifference);
-                w.WriteNumber("log2_odds_ratio", f.Log2OddsRatio);
-                w.WriteNumber("fisher_p", f.FisherP);
-                w.WriteNumber("fisher_q", f.FisherQ);
-                w.WriteNumber("mean_a", f.MeanA);
-                w.WriteNumber("mean_b", f.MeanB);
-                w.WriteNumber("mean_difference", f.MeanDifference);
-                w.WriteNumber("max_a", f.MaxA);
-                w.WriteNumber("max_b", f.MaxB);
-                w.WriteNumber("mann_whitney_u_a", f.MannWhitneyUA);
-                w.WriteNumber("mann_whitney_z", f.MannWhitneyZ);
-                w.WriteNumber("mann_whitney_p", f.MannWhitneyP);
-                w.WriteNumber("mann_whitney_q", f.MannWhitneyQ);
-                w.WriteString("mann_whitney_method", f.MannWhitneyMethod.ToString().ToLowerInvariant());
-                w.WriteNumber("rank_biserial", f.RankBiserial);
-                if (f.Paired is { } p)
-                {
-                    w.WriteStartObject("paired");
-                    w.WriteNumber("topics_more_active_a", p.TopicsMoreActiveA);
-                    w.WriteNumber("topics_more_active_b", p.TopicsMoreActiveB);
-                    w.WriteNumber("sign_p", p.SignP);
-                    w.WriteNumber("sign_q", p.SignQ);
-                    w.WriteNumber("wilcoxon_t_plus", p.WilcoxonTPlus);
-                    w.WriteNumber("wilcoxon_t_minus", p.WilcoxonTMinus);
-                    w.WriteNumber("wilcoxon_nonzero", p.WilcoxonNonZero);
-                    w.WriteNumber("wilcoxon_z", p.WilcoxonZ);
-                    w.WriteNumber("wilcoxon_p", p.WilcoxonP);
-                    w.WriteNumber("wilcoxon_q", p.WilcoxonQ);
-                    w.WriteEndObject();
-                }
-                else
-                {
-                    w.WriteNull("paired");
-                }
-                w.WriteString("presence_separation", SideName(f.PresenceSeparation));
-                w.WriteString("magnitude_separation", SideName(f.MagnitudeSeparation));
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
-    }
+    public static string ToJson(ContrastStatisticsReport report) =>
+        CoreJsonContext.FileText(ContrastStatisticsJson.From(report), CoreJsonContext.Default.ContrastStatisticsJson);
 
     /// <summary>"a", "b" or "none", as the JSON and CSV write it.</summary>
     public static string SideName(SeparatedSide side) => side switch
@@ -435,19 +361,4 @@ public static class ContrastStatistics
         SeparatedSide.B => "b",
         _ => "none",
     };
-
-    private static void WriteSide(Utf8JsonWriter w, string key, ContrastSide s)
-    {
-        w.WriteStartObject(key);
-        w.WriteString("name", s.Name);
-        w.WriteNumber("prompts", s.PromptCount);
-        w.WriteNumber("mean_active_count", s.MeanActiveCount.Estimate);
-        w.WriteNumber("mean_active_count_ci_lower", s.MeanActiveCount.Lower);
-        w.WriteNumber("mean_active_count_ci_upper", s.MeanActiveCount.Upper);
-        w.WriteNumber("max_activation", s.MaxActivation);
-        w.WriteNumber("mean_activation", s.MeanActivation);
-        w.WriteNumber("union", s.UnionCount);
-        w.WriteNumber("exclusive", s.ExclusiveCount);
-        w.WriteEndObject();
-    }
 }

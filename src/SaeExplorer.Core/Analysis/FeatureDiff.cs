@@ -1,5 +1,4 @@
-using System.Text;
-using System.Text.Json;
+using SaeExplorer.Core.Json;
 
 namespace SaeExplorer.Core.Analysis;
 
@@ -62,65 +61,8 @@ public static class FeatureDiff
     /// <c>feature_diff.json</c>: snake_case keys in a fixed order, conditions keyed by name, numbers in invariant
     /// (JSON) form, so two runs on the same data give byte-identical files.
     /// </summary>
-    public static string ToJson(FeatureDiffReport report)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
-        {
-            w.WriteStartObject();
-            w.WriteStartObject("conditions");
-            foreach (var c in report.Conditions)
-            {
-                w.WriteStartObject(c.Name);
-                w.WriteStartObject("first_sample");
-                w.WriteString("id", c.FirstSample.Id);
-                w.WriteNumber("active_count", c.FirstSample.ActiveCount);
-                w.WriteNumber("max_activation", c.FirstSample.MaxActivation);
-                w.WriteEndObject();
-                w.WriteNumber("mean_active_count", c.MeanActiveCount);
-                w.WriteNumber("mean_max_activation", c.MeanMaxActivation);
-                w.WriteNumber("prompts", c.PromptCount);
-                w.WriteEndObject();
-            }
-            w.WriteEndObject();
-            w.WriteStartArray("contrasts");
-            foreach (var r in report.Contrasts)
-            {
-                w.WriteStartObject();
-                w.WriteString("a", r.Contrast.A);
-                w.WriteString("b", r.Contrast.BName);
-                w.WriteNumber("prompts_a", r.PromptCountA);
-                w.WriteNumber("prompts_b", r.PromptCountB);
-                w.WriteNumber("mean_active_count_a", r.MeanActiveCountA);
-                w.WriteNumber("mean_active_count_b", r.MeanActiveCountB);
-                w.WriteNumber("union_a", r.UnionA);
-                w.WriteNumber("union_b", r.UnionB);
-                w.WriteNumber("exclusive_to_a", r.ExclusiveToA);
-                w.WriteNumber("exclusive_to_b", r.ExclusiveToB);
-                w.WriteNumber("mean_activation_a", r.MeanActivationA);
-                w.WriteNumber("mean_activation_b", r.MeanActivationB);
-                WriteSeparating(w, "always_a_never_b", r.AlwaysANeverB);
-                WriteSeparating(w, "always_b_never_a", r.AlwaysBNeverA);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
-    }
-
-    private static void WriteSeparating(Utf8JsonWriter w, string name, IReadOnlyList<SeparatingFeature> features)
-    {
-        w.WriteStartArray(name);
-        foreach (var f in features)
-        {
-            w.WriteStartObject();
-            w.WriteNumber("feature", f.Feature);
-            w.WriteNumber("mean_activation", f.MeanActivation);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-    }
+    public static string ToJson(FeatureDiffReport report) =>
+        CoreJsonContext.FileText(FeatureDiffJson.From(report), CoreJsonContext.Default.FeatureDiffJson);
 
     /// <summary>
     /// The prompts of a contrast's two sides (input order), after checking the input and the contrast: both conditions

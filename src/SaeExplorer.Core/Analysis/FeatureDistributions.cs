@@ -1,5 +1,4 @@
-using System.Text;
-using System.Text.Json;
+using SaeExplorer.Core.Json;
 
 namespace SaeExplorer.Core.Analysis;
 
@@ -90,51 +89,6 @@ public static class FeatureDistributions
     /// </code>
     /// Numbers are invariant JSON; equal inputs give byte-identical files.
     /// </summary>
-    public static string ToJson(IReadOnlyList<FeatureDistribution> distributions)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("features");
-            foreach (var f in distributions)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("feature", f.Feature);
-                w.WriteStartObject("conditions");
-                foreach (var c in f.Conditions)
-                {
-                    w.WriteStartObject(c.Condition);
-                    w.WriteNumber("prompts", c.PromptCount);
-                    w.WriteNumber("active", c.ActiveCount);
-                    w.WriteNumber("fraction", c.ActiveFraction);
-                    WriteNullable(w, "mean_when_active", c.MeanWhenActive);
-                    WriteNullable(w, "median_when_active", c.MedianWhenActive);
-                    WriteNullable(w, "max_when_active", c.MaxWhenActive);
-                    w.WriteStartArray("prompt_ids");
-                    foreach (var id in c.PromptIds)
-                        w.WriteStringValue(id);
-                    w.WriteEndArray();
-                    w.WriteStartArray("values");
-                    foreach (var v in c.Values)
-                        w.WriteNumberValue(v);
-                    w.WriteEndArray();
-                    w.WriteEndObject();
-                }
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
-    }
-
-    private static void WriteNullable(Utf8JsonWriter w, string name, double? value)
-    {
-        if (value is { } v)
-            w.WriteNumber(name, v);
-        else
-            w.WriteNull(name);
-    }
+    public static string ToJson(IReadOnlyList<FeatureDistribution> distributions) =>
+        CoreJsonContext.FileText(FeatureDistributionsJson.From(distributions), CoreJsonContext.Default.FeatureDistributionsJson);
 }

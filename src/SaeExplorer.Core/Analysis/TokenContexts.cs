@@ -1,7 +1,5 @@
-using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using SaeExplorer.Core.Features;
+using SaeExplorer.Core.Json;
 
 namespace SaeExplorer.Core.Analysis;
 
@@ -161,51 +159,6 @@ public static class TokenContexts
     /// "active_prompts", "active_tokens", "max_activation"}}}, …]}</c>. Non-ASCII text is written as is (UTF-8), not
     /// \u-escaped, so the contexts stay readable.
     /// </summary>
-    public static string ToJson(IReadOnlyList<FeatureContexts> features)
-    {
-        using var stream = new MemoryStream();
-        var options = new JsonWriterOptions { Indented = true, NewLine = "\n", Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-        using (var w = new Utf8JsonWriter(stream, options))
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("features");
-            foreach (var f in features)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("feature", f.Feature);
-                w.WriteNumber("window", f.Window);
-                w.WriteStartArray("top");
-                foreach (var c in f.Top)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("prompt_id", c.PromptId);
-                    w.WriteString("condition", c.Condition);
-                    w.WriteNumber("token", c.Token);
-                    w.WriteNumber("value", c.Value);
-                    w.WriteString("left", c.Left);
-                    w.WriteString("token_text", c.TokenText);
-                    w.WriteString("right", c.Right);
-                    w.WriteString("marked", c.Marked);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.WriteStartObject("conditions");
-                foreach (var c in f.Conditions)
-                {
-                    w.WriteStartObject(c.Condition);
-                    w.WriteNumber("prompts", c.Prompts);
-                    w.WriteNumber("tokens", c.Tokens);
-                    w.WriteNumber("active_prompts", c.ActivePrompts);
-                    w.WriteNumber("active_tokens", c.ActiveTokens);
-                    w.WriteNumber("max_activation", c.MaxActivation);
-                    w.WriteEndObject();
-                }
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
-    }
+    public static string ToJson(IReadOnlyList<FeatureContexts> features) =>
+        CoreJsonContext.FileText(TokenContextsJson.From(features), CoreJsonContext.Readable.TokenContextsJson);
 }

@@ -1,6 +1,6 @@
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using SaeExplorer.Core.Json;
 using SaeExplorer.Core.Prompts;
 
 namespace SaeExplorer.Core.Experiments;
@@ -24,14 +24,6 @@ public static class PromptSets
 
     private const string BuiltInResourceName = "SaeExplorer.Core.Experiments.Data.seed-styles.json";
 
-    private static readonly JsonWriterOptions WriterOptions = new()
-    {
-        Indented = true,
-        NewLine = "\n",
-        // Templates and topics are prose; keep apostrophes, accents and the like readable in the edited file.
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     public static PromptSet Load(string path)
     {
         if (!File.Exists(path))
@@ -53,35 +45,9 @@ public static class PromptSets
     }
 
     /// <summary>The file format of <paramref name="set"/> (2-space indented, trailing newline).</summary>
-    public static string ToJson(PromptSet set)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, WriterOptions))
-        {
-            w.WriteStartObject();
-            w.WriteString("name", set.Name);
-            w.WriteString("description", set.Description);
-            w.WriteStartArray("conditions");
-            foreach (var c in set.Conditions)
-            {
-                w.WriteStartObject();
-                w.WriteString("name", c.Name);
-                w.WriteString("template", c.Template);
-                if (c.Description is not null)
-                    w.WriteString("description", c.Description);
-                if (c.SystemPrompt is not null)
-                    w.WriteString("system_prompt", c.SystemPrompt);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteStartArray("topics");
-            foreach (var t in set.Topics)
-                w.WriteStringValue(t);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
-    }
+    public static string ToJson(PromptSet set) =>
+        // Templates and topics are prose; keep apostrophes, accents and the like readable in the edited file.
+        CoreJsonContext.FileText(PromptSetJson.From(set), CoreJsonContext.Readable.PromptSetJson);
 
     /// <summary>Parses and validates a prompt set; <paramref name="sourceName"/> (usually the path) prefixes every error.</summary>
     public static PromptSet Parse(string json, string sourceName)
