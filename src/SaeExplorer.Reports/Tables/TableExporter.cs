@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
+using SaeExplorer.Reports.Json;
 
 namespace SaeExplorer.Reports.Tables;
 
@@ -31,23 +31,14 @@ public static class TableExporter
     public static string ToJson(Table table)
     {
         ArgumentNullException.ThrowIfNull(table);
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
+        var rows = table.Rows.Select(row =>
         {
-            w.WriteStartArray();
-            foreach (var row in table.Rows)
-            {
-                w.WriteStartObject();
-                for (var i = 0; i < row.Count; i++)
-                {
-                    w.WritePropertyName(table.Headers[i]);
-                    WriteJsonValue(w, row[i]);
-                }
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+            var json = new OrderedDictionary<string, TableCellJson>(row.Count, StringComparer.Ordinal);
+            for (var i = 0; i < row.Count; i++)
+                json.Add(table.Headers[i], new TableCellJson(row[i]));
+            return json;
+        }).ToArray();
+        return ReportsJsonContext.FileText<IReadOnlyList<OrderedDictionary<string, TableCellJson>>>(rows, ReportsJsonContext.Default.IReadOnlyListOrderedDictionaryStringTableCellJson);
     }
 
     /// <summary>
@@ -172,43 +163,6 @@ public static class TableExporter
             : FormatPlain(cell);
         // "-" in text mode is a hyphen; a number's sign should be a minus. Exponents ("1E-05") are escaped alike.
         return EscapeLatex(text).Replace("-", "$-$", StringComparison.Ordinal);
-    }
-
-    private static void WriteJsonValue(Utf8JsonWriter w, object? cell)
-    {
-        switch (cell)
-        {
-            case null:
-                w.WriteNullValue();
-                break;
-            case string s:
-                w.WriteStringValue(s);
-                break;
-            case bool b:
-                w.WriteBooleanValue(b);
-                break;
-            case double d:
-                if (double.IsFinite(d)) w.WriteNumberValue(d); else w.WriteNullValue();
-                break;
-            case float f:
-                if (float.IsFinite(f)) w.WriteNumberValue(f); else w.WriteNullValue();
-                break;
-            case Half h:
-                if (Half.IsFinite(h)) w.WriteNumberValue((float)h); else w.WriteNullValue();
-                break;
-            case decimal m:
-                w.WriteNumberValue(m);
-                break;
-            case ulong u:
-                w.WriteNumberValue(u);
-                break;
-            case Int128 or UInt128:
-                w.WriteRawValue(((IFormattable)cell).ToString(null, CultureInfo.InvariantCulture));
-                break;
-            default:
-                w.WriteNumberValue(Convert.ToInt64(cell, CultureInfo.InvariantCulture));
-                break;
-        }
     }
 
     private static string CheckLabel(string label)
