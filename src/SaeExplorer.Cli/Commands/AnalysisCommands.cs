@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using SaeExplorer.Cli.Json;
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Analysis.Tables;
 using SaeExplorer.Core.Umap;
@@ -100,9 +101,9 @@ internal static class AnalysisCommands
         var target = Inference.Runtime.ComputeTarget.From(request.Device, request.DType);
         using var sae = Inference.Saes.SaeFormats.Load(request.Sae, target.DType, target.Device);
         var results = Inference.Saes.PromotedTokens.Compute(sae, request.Model.Directory, features);
-        object Token(Inference.Saes.TokenLogit t) => new { token_id = t.TokenId, token = tokenizer.Decode([t.TokenId]), logit = t.Logit };
-        var json = results.Select(r => new { feature = r.Feature, promoted = r.Promoted.Select(Token).ToList(), suppressed = r.Suppressed.Select(Token).ToList() });
-        Write(setup.Out, "promoted_tokens.json", JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+        TokenLogitJson Token(Inference.Saes.TokenLogit t) => new(t.TokenId, tokenizer.Decode([t.TokenId]), t.Logit);
+        var json = results.Select(r => new PromotedTokensJson(r.Feature, r.Promoted.Select(Token).ToList(), r.Suppressed.Select(Token).ToList())).ToList();
+        Write(setup.Out, "promoted_tokens.json", JsonSerializer.Serialize(json, CliJsonContext.Default.IReadOnlyListPromotedTokensJson));
     }
 
     private static List<TokenizedPrompt> Tokenized(Llama3Tokenizer tokenizer, ExperimentResult result) => RunViews.Tokenized(result, id => tokenizer.Decode([id]));
@@ -124,29 +125,20 @@ internal static class AnalysisCommands
         var maps = ConditionEmbeddingsBuilder.Compute(result.Prompts.Select(p => p.PooledActivations).ToList(),
             result.Prompts.Select(p => p.PooledFeatures).ToList(), conditions);
         var exporter = new FigureExporter();
-        var metrics = new Dictionary<string, object?>();
-        var embeddings = new Dictionary<string, object?> { ["ids"] = result.Prompts.Select(p => p.Prompt.Id).ToList(), ["conditions"] = conditions };
+        var metrics = new OrderedDictionary<string, UmapMetricsJson>(StringComparer.Ordinal);
         foreach (var (map, title) in new[] { (maps.Activations, "UMAP of raw activations"), (maps.Features, "UMAP of SAE features") })
         {
-            metrics[map.Name] = new Dictionary<string, object?>
-            {
-                ["metric"] = map.Metric.ToString().ToLowerInvariant(),
-                ["silhouette_original"] = map.SilhouetteOriginal,
-                ["knn_accuracy_original"] = map.KnnAccuracyOriginal,
-                ["silhouette_embedding"] = map.Quality.Silhouette,
-                ["knn_accuracy_embedding"] = map.Quality.KnnAccuracy,
-                ["trustworthiness"] = map.Quality.Trustworthiness,
-                ["knn_preservation"] = map.Quality.KnnPreservation,
-                ["k"] = map.K,
-            };
-            embeddings[map.Name] = map.Embedding.Select(e => new[] { e[0], e[1] }).ToList();
+            metrics.Add(map.Name, new UmapMetricsJson(
+                map.Metric.ToString().ToLowerInvariant(), map.SilhouetteOriginal, map.KnnAccuracyOriginal,
+                map.Quality.Silhouette, map.Quality.KnnAccuracy, map.Quality.Trustworthiness, map.Quality.KnnPreservation, map.K));
             var figure = new ConditionScatterFigure($"{title} (layer {setup.Request.Layer})", map.Embedding.Select((e, i) => new ScatterPoint(e[0], e[1], conditions[i])).ToList());
             foreach (var file in exporter.SavePngAndSvg(figure, Path.Combine(setup.Out, $"umap_{map.Name}"), FigureSize.DoubleColumn))
                 Console.Error.WriteLine($"wrote {file}");
         }
-        var json = new JsonSerializerOptions { WriteIndented = true };
-        Write(setup.Out, "umap_metrics.json", JsonSerializer.Serialize(metrics, json));
-        Write(setup.Out, "umap_embedding.json", JsonSerializer.Serialize(embeddings, json));
+        static float[][] Points(ConditionEmbedding map) => map.Embedding.Select(e => new[] { e[0], e[1] }).ToArray();
+        var embeddings = new UmapEmbeddingJson(result.Prompts.Select(p => p.Prompt.Id).ToList(), conditions, Points(maps.Activations), Points(maps.Features));
+        Write(setup.Out, "umap_metrics.json", JsonSerializer.Serialize(metrics, CliJsonContext.Default.OrderedDictionaryStringUmapMetricsJson));
+        Write(setup.Out, "umap_embedding.json", JsonSerializer.Serialize(embeddings, CliJsonContext.Default.UmapEmbeddingJson));
         return 0;
     }
 
@@ -182,9 +174,7 @@ internal static class AnalysisCommands
         var tokenizer = Llama3Tokenizer.Load(setup.Request.Model.Directory);
         string Decode(int id) => tokenizer.Decode([id]);
         var diff = PromptDiff.Compare(RunViews.ForDiff(RunViews.Find(result, idA), Decode), RunViews.ForDiff(RunViews.Find(result, idB), Decode));
-        var json = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-        json.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-        Write(setup.Out, "diff.json", JsonSerializer.Serialize(diff, json));
+        Write(setup.Out, "diff.json", JsonSerializer.Serialize(diff, CliJsonContext.Default.PromptDiffResult));
         int gained = diff.Entries.Sum(e => e.Gained.Count), lost = diff.Entries.Sum(e => e.Lost.Count);
         Console.Error.WriteLine($"{idA} vs {idB}: {diff.AlignedCount} tokens aligned, {diff.Entries.Count(e => e.Kind == TokenDiffKind.Deleted)} only in A, " +
             $"{diff.Entries.Count(e => e.Kind == TokenDiffKind.Inserted)} only in B; on aligned tokens {gained} features gained, {lost} lost");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using SaeExplorer.Cli.Json;
 using SaeExplorer.Inference.Tokenization;
 
 namespace SaeExplorer.Cli.Commands;
@@ -27,7 +28,7 @@ internal static class TokenizeCommand
         List<string> texts;
         try
         {
-            texts = JsonSerializer.Deserialize<List<string>>(File.ReadAllText(inputPath))
+            texts = JsonSerializer.Deserialize(File.ReadAllText(inputPath), CliJsonContext.Default.ListString)
                 ?? throw new InvalidDataException($"{inputPath}: expected a JSON array of strings, got null.");
         }
         catch (JsonException e)
@@ -40,29 +41,13 @@ internal static class TokenizeCommand
         var tok = Llama3Tokenizer.Load(tokenizerPath);
         var partial = outputPath + ".partial";
         using (var stream = File.Create(partial))
-        using (var json = new Utf8JsonWriter(stream))
         {
-            json.WriteStartArray();
-            foreach (var text in texts)
+            var rows = texts.Select(text =>
             {
                 var encoded = tok.Encode(text, addBos: false);
-                json.WriteStartObject();
-                json.WriteStartArray("ids");
-                foreach (var id in encoded.Ids)
-                    json.WriteNumberValue(id);
-                json.WriteEndArray();
-                json.WriteStartArray("offsets");
-                foreach (var o in encoded.Offsets)
-                {
-                    json.WriteStartArray();
-                    json.WriteNumberValue(o.Start);
-                    json.WriteNumberValue(o.End);
-                    json.WriteEndArray();
-                }
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
+                return new TokenizedStringJson(encoded.Ids, encoded.Offsets.Select(o => new[] { o.Start, o.End }).ToArray());
+            });
+            JsonSerializer.Serialize(stream, rows, CliJsonContext.Compact.IEnumerableTokenizedStringJson);
         }
         File.Move(partial, outputPath, overwrite: true);
         Console.Error.WriteLine($"tokenized {texts.Count} string(s) -> {outputPath}");
