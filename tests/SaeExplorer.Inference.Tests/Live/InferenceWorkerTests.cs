@@ -41,6 +41,20 @@ public sealed class InferenceWorkerTests
     }
 
     [Fact]
+    public async Task An_awaited_request_is_no_longer_pending_when_its_awaiter_resumes()
+    {
+        // The worker used to decrement after completing the task, so an awaiter resuming at once could still see it.
+        using var worker = new InferenceWorker();
+        for (int i = 0; i < 200; i++)
+        {
+            await worker.RunAsync(_ => i);
+            Assert.Equal(0, worker.Pending);
+            await Assert.ThrowsAsync<InvalidOperationException>(() => worker.RunAsync<int>(_ => throw new InvalidOperationException("no")));
+            Assert.Equal(0, worker.Pending);
+        }
+    }
+
+    [Fact]
     public async Task A_failing_request_fails_its_task_and_the_worker_goes_on()
     {
         using var worker = new InferenceWorker();
