@@ -96,12 +96,25 @@ public sealed class LlamaForCausalLM : Module<Tensor, Tensor>
         throw new InvalidOperationException("Call Model.Forward(...) for residuals or Logits(...) for next-token scores.");
 
     /// <summary>Logits [N, vocab] in float32 for a packed batch; needs the model loaded with its head.</summary>
-    public Tensor Logits(PackedBatch batch)
+    public Tensor Logits(PackedBatch batch) => Head(batch, lastOnly: false);
+
+    /// <summary>
+    /// Logits [prompts, vocab] in float32 of each prompt's last token: what a decoder needs next, without the head's
+    /// vocabulary-wide product for every other position.
+    /// </summary>
+    public Tensor LastLogits(PackedBatch batch) => Head(batch, lastOnly: true);
+
+    private Tensor Head(PackedBatch batch, bool lastOnly)
     {
         if (!HasHead)
             throw new InvalidOperationException("this instance was loaded without the final norm and lm_head");
         using var scope = NewDisposeScope();
         var h = model.Forward(batch, model.LayerCount - 1, applyFinalNorm: true);
+        if (lastOnly)
+        {
+            var last = batch.Offsets.Take(batch.BatchSize).Select((offset, p) => (long)offset + batch.Lengths[p] - 1).ToArray();
+            h = h.index_select(0, tensor(last, device: h.device));
+        }
         var logits = lm_head is not null ? lm_head.forward(h) : functional.linear(h, _tiedHead!);
         return logits.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
