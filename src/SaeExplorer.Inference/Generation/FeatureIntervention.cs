@@ -29,8 +29,13 @@ public sealed record FeatureIntervention(InterventionKind Kind, int Feature, flo
     /// Clamps read the features of the residual as it arrives, before any change of this call is applied, so the
     /// order of the list does not matter.
     /// </summary>
-    public static IDisposable Attach(LlamaForCausalLM model, SparseAutoencoder sae, int layer, IReadOnlyList<FeatureIntervention> interventions)
+    /// <param name="fromPosition">
+    /// the first position changed (0: every position; a prompt's length: the generated tokens only, so the prompt is
+    /// read as it was written)
+    /// </param>
+    public static IDisposable Attach(LlamaForCausalLM model, SparseAutoencoder sae, int layer, IReadOnlyList<FeatureIntervention> interventions, int fromPosition = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(fromPosition);
         foreach (var i in interventions)
         {
             if (i.Feature < 0 || i.Feature >= sae.DSae)
@@ -38,7 +43,14 @@ public sealed record FeatureIntervention(InterventionKind Kind, int Feature, flo
             if (!float.IsFinite(i.Value))
                 throw new ArgumentOutOfRangeException(nameof(interventions), i.Value, $"the value for feature {i.Feature} must be a finite number, not {i.Value}.");
         }
-        return model.Hooks.ResidPost(layer).Attach((x, _) => Apply(x, sae, interventions));
+        return model.Hooks.ResidPost(layer).Attach((x, context) =>
+        {
+            if (fromPosition == 0)
+                return Apply(x, sae, interventions);
+            // Rows at earlier positions keep the residual as it came.
+            var changed = (context.Batch.Positions >= fromPosition).unsqueeze(1);
+            return where(changed, Apply(x, sae, interventions), x);
+        });
     }
 
     private static Tensor Apply(Tensor x, SparseAutoencoder sae, IReadOnlyList<FeatureIntervention> interventions)

@@ -83,6 +83,27 @@ public sealed class GreedyDecoderGoldenTests(GenerationModel fixture) : IClassFi
     }
 
     [Fact]
+    public void Steering_the_generated_tokens_only_leaves_the_prompt_and_so_the_first_token_as_they_were()
+    {
+        var stop = new HashSet<int> { 128001, 128008, 128009 };
+        var prompt = Golden.PromptIds[0];
+        var plain = GreedyDecoder.Generate(fixture.Model, prompt, 12, stop);
+        var steer = new[] { FeatureIntervention.Add(8, 40f) };
+        GeneratedTokens everywhere, generatedOnly;
+        using (FeatureIntervention.Attach(fixture.Model, fixture.Sae, 2, steer))
+            everywhere = GreedyDecoder.Generate(fixture.Model, prompt, 12, stop);
+        using (FeatureIntervention.Attach(fixture.Model, fixture.Sae, 2, steer, fromPosition: prompt.Length))
+            generatedOnly = GreedyDecoder.Generate(fixture.Model, prompt, 12, stop);
+
+        // The first token is predicted from the prompt alone, which the second run leaves untouched.
+        Assert.Equal(plain.FirstStepLogits, generatedOnly.FirstStepLogits);
+        Assert.Equal(plain.NewIds[0], generatedOnly.NewIds[0]);
+        Assert.NotEqual(plain.FirstStepLogits, everywhere.FirstStepLogits);
+        // From the second token on the steered residual is read, and a strong push changes what follows.
+        Assert.NotEqual(plain.NewIds, generatedOnly.NewIds);
+    }
+
+    [Fact]
     public void A_feature_outside_the_sae_or_a_value_that_is_not_finite_is_refused_by_name()
     {
         var outside = Assert.Throws<ArgumentOutOfRangeException>(() => FeatureIntervention.Attach(fixture.Model, fixture.Sae, 2, [FeatureIntervention.Add(256, 1f)]));
