@@ -158,21 +158,19 @@ public sealed class ExperimentPipeline
     {
         var (request, prompts) = (experiment.Request, experiment.Prompts);
         var results = new List<PromptResult>(prompts.Count);
-        int dSae = request.Sae.DSae;
         for (int i = 0; i < prompts.Count; i++)
         {
             if (!cache.TryGet(experiment.Keys[i], out var cached))
                 throw new InvalidOperationException($"prompt '{prompts[i].Id}' is missing from the cache after it was computed");
             var pooled = FeaturePooling.Pool(cached.Features, request.Pooling, cached.UserTokenPositions);
             results.Add(new PromptResult(prompts[i], experiment.Encoded[i], cached, pooled, ActivationPooling.Stored(cached.PooledActivations, request.Pooling)));
-            dSae = cached.Features.FeatureCount;
         }
         progress?.Report(new PipelineProgress("analyse", 0, 1));
         var pooledPrompts = results.Select(r => new PooledPrompt(r.Prompt.Id, r.Prompt.Condition, r.Prompt.Topic, r.PooledFeatures)).ToList();
         var report = FeatureDiff.Analyze(pooledPrompts, request.Contrasts);
         progress?.Report(new PipelineProgress("analyse", 1, 1));
         return new ExperimentResult(results, experiment.Format, experiment.Identity.ModelFingerprint, experiment.Identity.SaeFingerprint,
-            request.Model.HiddenSize, dSae, computed, prompts.Count - computed, report, quality);
+            request.Model.HiddenSize, request.Sae.DSae, computed, prompts.Count - computed, report, quality);
     }
 
     private static SaeReconstructionQuality LoadAndCompute(PreparedExperiment experiment, IReadOnlyList<int> todo, IFeatureCache cache,

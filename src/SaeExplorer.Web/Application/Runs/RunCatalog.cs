@@ -226,7 +226,7 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
             }
             var (record, identity, set) = _lifecycle.Reopen(runId);
             var model = models.Current ?? throw new InvalidOperationException("no model is loaded yet.");
-            if (record.ModelFingerprint != model.ModelFingerprint || record.SaeFingerprint != model.SaeFingerprint || record.Layer != model.Spec.Layer)
+            if (!MadeWith(record, model))
                 throw new InvalidOperationException($"run {runId} was made with another model, SAE or layer than the one loaded; load that model in Settings to open it.");
             // Tokenizing 300 prompts is CPU work, off the circuit's thread; no tensor is involved.
             var result = await Task.Run(() =>
@@ -257,13 +257,17 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
         bool inMemory;
         lock (_gate)
             inMemory = _results.ContainsKey(r.RunId);
-        bool matches = loaded is not null && loaded.ModelFingerprint == r.ModelFingerprint && loaded.SaeFingerprint == r.SaeFingerprint && loaded.Spec.Layer == r.Layer;
+        bool matches = loaded is not null && MadeWith(r, loaded);
         int done = r.Status == RunStatus.Completed ? r.PromptCount : r.ComputedCount;
         // This process holds the store's lock, so a "running" record that is not one of ours is a run whose process died.
         string stage = r.Status == RunStatus.Running && !IsActive(r.RunId) ? "interrupted" : r.Status.ToString().ToLowerInvariant();
         return new RunSnapshot(r.RunId, r.ExperimentName, r.Status, stage, done, r.PromptCount, r.StartedAt, r.FinishedAt,
             r.PromptCount, r.ComputedCount, r.CachedCount, r.Error, inMemory, matches);
     }
+
+    /// <summary>Whether a run read this model and SAE at this layer (its dtype may differ: the run is opened in its own).</summary>
+    private static bool MadeWith(RunRecord run, ModelInfo model) =>
+        run.ModelFingerprint == model.ModelFingerprint && run.SaeFingerprint == model.SaeFingerprint && run.Layer == model.Spec.Layer;
 
     private bool IsActive(string runId)
     {
