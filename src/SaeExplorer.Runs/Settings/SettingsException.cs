@@ -19,4 +19,8 @@ public enum SettingsField
     Preset,
     Device,
     DType,
+    /// <summary>max new tokens, temperature, top-p, top-k, repetition penalty, seed</summary>
+    Decoding,
+    /// <summary>the features to add, clamp or ablate, and where</summary>
+    Intervention,
 }

@@ -39,6 +39,8 @@ public sealed class LlamaAttention : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    internal (int KvHeads, int HeadDim) CacheShape => (_kvHeads, _headDim);
+
     /// <summary>Not used: attention needs the position tables and the batch layout, see <see cref="Forward"/>.</summary>
     public override Tensor forward(Tensor input) =>
         throw new InvalidOperationException("LlamaAttention needs rotary tables and the batch layout; call Forward(x, cos, sin, batch).");
@@ -47,17 +49,79 @@ public sealed class LlamaAttention : Module<Tensor, Tensor>
     /// <param name="cos">[N, headDim]</param>
     /// <param name="sin">[N, headDim]</param>
     /// <param name="batch">where each prompt's tokens are, on x's device</param>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, PackedBatch batch)
+    /// <param name="cache">
+    /// this layer's KV cache when decoding: whole prompts write their keys and values into it; a decoding step
+    /// (<see cref="PackedBatch.Cached"/>) adds its token's and attends to everything cached before it
+    /// </param>
+    internal Tensor Forward(Tensor x, Tensor cos, Tensor sin, PackedBatch batch, KvCache.LayerCache? cache)
     {
+        if (batch.Cached is { } step)
+            return cache is null
+                ? throw new InvalidOperationException("a decoding step needs the KV cache its earlier tokens were written to")
+                : Step(x, cos, sin, step, cache);
         using var scope = NewDisposeScope();
         long n = x.shape[0];
         var qkv = functional.linear(x, _qkv);
         var (qp, kp, vp) = _backend.AttentionInputs(qkv, cos, sin, batch, _heads, _kvHeads, _headDim);
+        if (cache is not null)
+            WritePrompts(cache, kp, vp);
         // Equal lengths need only the causal mask, which lets PyTorch pick its flash kernel.
         var attn = batch.Mask is null
             ? functional.scaled_dot_product_attention(qp, kp, vp, null, 0.0, true)
             : functional.scaled_dot_product_attention(qp, kp, vp, batch.Mask, 0.0, false);
         var merged = batch.Unpad(attn.transpose(1, 2)).reshape(n, _heads * _headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Stores the prompts' keys and values [B, heads, Tmax, headDim] (KV heads repeated for the query heads) at
+    /// positions 0..Tmax-1: one copy of each KV head. Padding past a prompt's end lands in the cache too, where its
+    /// first generated tokens overwrite it and no mask lets anything read it before then.
+    /// </summary>
+    private void WritePrompts(KvCache.LayerCache cache, Tensor kp, Tensor vp)
+    {
+        if (cache.Keys.shape[0] != kp.shape[0])
+            throw new InvalidOperationException($"the KV cache holds {cache.Keys.shape[0]} sequences, the batch {kp.shape[0]}");
+        long tMax = kp.shape[2];
+        if (tMax > cache.Keys.shape[2])
+            throw new InvalidOperationException($"a prompt of {tMax} tokens does not fit a KV cache of {cache.Keys.shape[2]} positions");
+        if (_kvHeads != _heads)
+        {
+            using var firsts = arange(0, _heads, _heads / _kvHeads, ScalarType.Int64, kp.device);
+            kp = kp.index_select(1, firsts);
+            vp = vp.index_select(1, firsts);
+        }
+        cache.Keys.narrow(2, 0, tMax).copy_(kp);
+        cache.Values.narrow(2, 0, tMax).copy_(vp);
+    }
+
+    /// <summary>
+    /// One new token per sequence: its key and value go to the cache at its position, and its query attends to the
+    /// cached positions 0..position. The query heads that share a KV head attend as one group [B, kv heads, groups,
+    /// headDim], so the cache is read once per KV head rather than copied for each query head.
+    /// </summary>
+    private Tensor Step(Tensor x, Tensor cos, Tensor sin, PackedBatch.CachedKeys step, KvCache.LayerCache cache)
+    {
+        using var scope = NewDisposeScope();
+        long n = x.shape[0];
+        if (cache.Keys.shape[0] != n)
+            throw new InvalidOperationException($"the KV cache holds {cache.Keys.shape[0]} sequences, the step {n}");
+        if (step.KeyCount > cache.Keys.shape[2])
+            throw new InvalidOperationException($"position {step.KeyCount - 1} is past the KV cache's {cache.Keys.shape[2]} positions");
+        int qWidth = _heads * _headDim, kvWidth = _kvHeads * _headDim;
+        var qkv = functional.linear(x, _qkv);
+        var c = cos.unsqueeze(1);
+        var s = sin.unsqueeze(1);
+        var q = RotaryEmbedding.Apply(qkv.narrow(1, 0, qWidth).view(n, _heads, _headDim), c, s);
+        var k = RotaryEmbedding.Apply(qkv.narrow(1, qWidth, kvWidth).view(n, _kvHeads, _headDim), c, s);
+        var v = qkv.narrow(1, qWidth + kvWidth, kvWidth).view(n, _kvHeads, _headDim);
+        var index = step.WriteIndex.expand(n, _kvHeads, 1, _headDim);
+        cache.Keys.scatter_(2, index, k.unsqueeze(2));
+        cache.Values.scatter_(2, index, v.unsqueeze(2));
+        var keys = cache.Keys.narrow(2, 0, step.KeyCount);
+        var values = cache.Values.narrow(2, 0, step.KeyCount);
+        var grouped = q.view(n, _kvHeads, _heads / _kvHeads, _headDim);
+        var attn = functional.scaled_dot_product_attention(grouped, keys, values, step.KeyMask, 0.0, false);
+        return o_proj.forward(attn.reshape(n, qWidth)).MoveToOuterDisposeScope();
     }
 }

@@ -30,13 +30,16 @@ public sealed class LlamaDecoderLayer : Module<Tensor, Tensor>
     /// <summary>The kernels this layer's steps run through, chosen for its device when the model was built.</summary>
     public LlamaBackend Backend { get; }
 
+    /// <summary>The number of KV heads and the head width, for a cache of this layer.</summary>
+    internal (int KvHeads, int HeadDim) CacheShape => self_attn.CacheShape;
+
     public override Tensor forward(Tensor input) =>
         throw new InvalidOperationException("LlamaDecoderLayer needs rotary tables and the batch layout; call Forward(x, cos, sin, batch).");
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, PackedBatch batch)
+    internal Tensor Forward(Tensor x, Tensor cos, Tensor sin, PackedBatch batch, KvCache.LayerCache? cache)
     {
         using var scope = NewDisposeScope();
-        var attention = self_attn.Forward(input_layernorm.forward(x), cos, sin, batch);
+        var attention = self_attn.Forward(input_layernorm.forward(x), cos, sin, batch, cache);
         var (h, normed) = post_attention_layernorm.AddThenForward(x, attention);
         var output = h + mlp.forward(normed);
         return output.MoveToOuterDisposeScope();

@@ -102,14 +102,15 @@ public sealed class LlamaForCausalLM : Module<Tensor, Tensor>
     /// Logits [prompts, vocab] in float32 of each prompt's last token: what a decoder needs next, without the head's
     /// vocabulary-wide product for every other position.
     /// </summary>
-    public Tensor LastLogits(PackedBatch batch) => Head(batch, lastOnly: true);
+    /// <param name="cache">when decoding, the sequences' KV cache (see <see cref="LlamaModel.Forward"/>)</param>
+    public Tensor LastLogits(PackedBatch batch, KvCache? cache = null) => Head(batch, lastOnly: true, cache);
 
-    private Tensor Head(PackedBatch batch, bool lastOnly)
+    private Tensor Head(PackedBatch batch, bool lastOnly, KvCache? cache = null)
     {
         if (!HasHead)
             throw new InvalidOperationException("this instance was loaded without the final norm and lm_head");
         using var scope = NewDisposeScope();
-        var h = model.Forward(batch, model.LayerCount - 1, applyFinalNorm: true);
+        var h = model.Forward(batch, model.LayerCount - 1, applyFinalNorm: true, cache);
         if (lastOnly)
         {
             var last = batch.Offsets.Take(batch.BatchSize).Select((offset, p) => (long)offset + batch.Lengths[p] - 1).ToArray();

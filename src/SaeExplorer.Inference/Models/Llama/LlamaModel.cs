@@ -67,7 +67,11 @@ public sealed class LlamaModel : Module<Tensor, Tensor>
     /// of the last layer run (after the final norm when <paramref name="applyFinalNorm"/>), calling the hooks attached
     /// to <c>hook_embed</c> and to <c>blocks.{l}.hook_resid_post</c> for l up to <paramref name="lastLayer"/> on the way.
     /// </summary>
-    public Tensor Forward(PackedBatch batch, int lastLayer, bool applyFinalNorm)
+    /// <param name="cache">
+    /// when decoding: whole prompts write their keys and values into it, a step (<see cref="PackedBatch.Step"/>) reads
+    /// them and adds its own
+    /// </param>
+    public Tensor Forward(PackedBatch batch, int lastLayer, bool applyFinalNorm, KvCache? cache = null)
     {
         if (lastLayer >= layers.Count)
             throw new ArgumentOutOfRangeException(nameof(lastLayer), $"layer {lastLayer} was not loaded (this instance holds layers 0..{layers.Count - 1})");
@@ -92,13 +96,24 @@ public sealed class LlamaModel : Module<Tensor, Tensor>
                 t = RotaryEmbedding.Tables(InverseFrequencies(layer.Device), local.Positions, h.dtype);
                 tables[key] = t;
             }
-            var next = layer.Forward(h, t.Cos, t.Sin, local);
+            var next = layer.Forward(h, t.Cos, t.Sin, local, cache?.Layer(i));
             h.Dispose();
             h = Hooks.ResidPost(i).Run(next, local);
         }
         if (applyFinalNorm)
             h = norm!.forward(h.to(OutputDevice));
         return h.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// An empty KV cache for <paramref name="sequences"/> sequences of up to <paramref name="capacity"/> positions,
+    /// each layer's part on that layer's device.
+    /// </summary>
+    public KvCache CreateCache(int sequences, int capacity)
+    {
+        var (kvHeads, headDim) = layers.Count > 0 ? layers[0].CacheShape : (1, 1);
+        var dtype = embed_tokens.Weight.dtype;
+        return new KvCache([.. layers.Select(l => l.Device)], sequences, capacity, kvHeads, headDim, dtype);
     }
 
     private Tensor InverseFrequencies(Device device)

@@ -13,13 +13,14 @@ public sealed class PackedBatch : IDisposable
 {
     private readonly Dictionary<string, PackedBatch> _copies = [];
 
-    private PackedBatch(int[] lengths, Tensor ids, Tensor positions, Tensor? padIndex, Tensor? mask)
+    private PackedBatch(int[] lengths, Tensor ids, Tensor positions, Tensor? padIndex, Tensor? mask, CachedKeys? cached = null)
     {
         Lengths = lengths;
         Ids = ids;
         Positions = positions;
         PadIndex = padIndex;
         Mask = mask;
+        Cached = cached;
         Offsets = new int[lengths.Length + 1];
         for (int i = 0; i < lengths.Length; i++)
             Offsets[i + 1] = Offsets[i] + lengths[i];
@@ -47,6 +48,18 @@ public sealed class PackedBatch : IDisposable
     public Tensor? Mask { get; }
 
     public Device Device => Ids.device;
+
+    /// <summary>
+    /// Set for a decoding step (<see cref="Step"/>): each row is one sequence's newest token, whose earlier keys and
+    /// values are in a <see cref="KvCache"/>; null for a batch of whole prompts.
+    /// </summary>
+    public CachedKeys? Cached { get; }
+
+    /// <summary>What attention needs to read a step's keys from the cache and write the new ones into it.</summary>
+    /// <param name="KeyCount">how many cache positions the longest sequence uses, this token's included</param>
+    /// <param name="WriteIndex">[rows, 1, 1, 1] int64: the position each row's new key and value go to</param>
+    /// <param name="KeyMask">[rows, 1, 1, KeyCount] bool: the positions each row may attend to (its own, 0..position)</param>
+    public sealed record CachedKeys(int KeyCount, Tensor WriteIndex, Tensor KeyMask);
 
     public static PackedBatch Create(IReadOnlyList<int[]> prompts, Device device)
     {
@@ -83,6 +96,26 @@ public sealed class PackedBatch : IDisposable
         return Detached(new PackedBatch(lengths, tensor(ids, device: device), tensor(positions, device: device), padIndex, mask));
     }
 
+    /// <summary>
+    /// One decoding step: row r is the token <paramref name="ids"/>[r] at <paramref name="positions"/>[r] of cache row r,
+    /// whose earlier positions hold that sequence's keys and values.
+    /// </summary>
+    public static PackedBatch Step(int[] ids, int[] positions, Device device)
+    {
+        if (ids.Length == 0 || ids.Length != positions.Length)
+            throw new ArgumentException("a step needs one position per token, and at least one token", nameof(positions));
+        int keyCount = positions.Max() + 1;
+        var lengths = Enumerable.Repeat(1, ids.Length).ToArray();
+        var ids64 = ids.Select(i => (long)i).ToArray();
+        var pos64 = positions.Select(p => (long)p).ToArray();
+        var valid = new bool[ids.Length * keyCount];
+        for (int r = 0; r < ids.Length; r++)
+            for (int t = 0; t <= positions[r]; t++)
+                valid[r * keyCount + t] = true;
+        var cached = new CachedKeys(keyCount, tensor(pos64, [ids.Length, 1, 1, 1], device: device), tensor(valid, [ids.Length, 1, 1, keyCount], device: device));
+        return Detached(new PackedBatch(lengths, tensor(ids64, device: device), tensor(pos64, device: device), null, null, cached));
+    }
+
     /// <summary>The same batch on another device (cached), for layers placed on another GPU.</summary>
     public PackedBatch On(Device device)
     {
@@ -91,7 +124,8 @@ public sealed class PackedBatch : IDisposable
         var key = device.ToString();
         if (!_copies.TryGetValue(key, out var copy))
         {
-            copy = Detached(new PackedBatch(Lengths, Ids.to(device), Positions.to(device), PadIndex?.to(device), Mask?.to(device)));
+            var cached = Cached is null ? null : Cached with { WriteIndex = Cached.WriteIndex.to(device), KeyMask = Cached.KeyMask.to(device) };
+            copy = Detached(new PackedBatch(Lengths, Ids.to(device), Positions.to(device), PadIndex?.to(device), Mask?.to(device), cached));
             _copies[key] = copy;
         }
         return copy;
@@ -105,6 +139,8 @@ public sealed class PackedBatch : IDisposable
         batch.Positions.DetachFromDisposeScope();
         batch.PadIndex?.DetachFromDisposeScope();
         batch.Mask?.DetachFromDisposeScope();
+        batch.Cached?.WriteIndex.DetachFromDisposeScope();
+        batch.Cached?.KeyMask.DetachFromDisposeScope();
         return batch;
     }
 
@@ -135,5 +171,7 @@ public sealed class PackedBatch : IDisposable
         Positions.Dispose();
         PadIndex?.Dispose();
         Mask?.Dispose();
+        Cached?.WriteIndex.Dispose();
+        Cached?.KeyMask.Dispose();
     }
 }

@@ -1,25 +1,18 @@
+using SaeExplorer.Inference.Generation;
 using SaeExplorer.Inference.Models.Llama;
 using static TorchSharp.torch;
 
-namespace SaeExplorer.Inference.Generation;
-
-public enum FinishReason
-{
-    /// <summary>A stop token was generated (it is the last of the new ids).</summary>
-    Eos,
-    /// <summary><c>max_new_tokens</c> were generated without a stop token.</summary>
-    Length,
-}
+namespace SaeExplorer.Inference.Tests.Generation;
 
 /// <summary>The new token ids (the stop token included when one ended it) and the first step's logits [vocab].</summary>
 public sealed record GeneratedTokens(int[] NewIds, FinishReason FinishReason, float[] FirstStepLogits);
 
 /// <summary>
 /// Greedy decoding by running the whole sequence at every step, without a KV cache: the plain definition of what
-/// generation must produce, which a cached decoder is checked against. Interventions attached to the model's hook
-/// points apply to every position, prompt and generated tokens alike.
+/// generation must produce, which the cached <see cref="AnswerGenerator"/> is checked against. Interventions attached to
+/// the model's hook points apply to whatever positions they choose of the whole sequence.
 /// </summary>
-public static class GreedyDecoder
+public static class UncachedGreedyDecoder
 {
     public static GeneratedTokens Generate(LlamaForCausalLM model, int[] promptIds, int maxNewTokens, IReadOnlySet<int> stopIds)
     {

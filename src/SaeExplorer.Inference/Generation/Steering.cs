@@ -1,0 +1,55 @@
+using SaeExplorer.Inference.Models.Llama;
+using SaeExplorer.Inference.Saes;
+using SaeExplorer.Runs.Generation;
+using static TorchSharp.torch;
+
+namespace SaeExplorer.Inference.Generation;
+
+/// <summary>Feature interventions applied where the SAE reads the residual stream (<c>blocks.{L}.hook_resid_post</c>).</summary>
+public static class Steering
+{
+    /// <summary>
+    /// Attaches <paramref name="interventions"/> to <c>blocks.{layer}.hook_resid_post</c> until the handle is disposed.
+    /// Clamps read the features of the residual as it arrives, before any change of this call is applied, so the
+    /// order of the list does not matter.
+    /// </summary>
+    /// <param name="fromPosition">
+    /// the first position changed (0: every position; a prompt's length: its generated tokens only, when the whole
+    /// sequence is recomputed at every step)
+    /// </param>
+    public static IDisposable Attach(LlamaForCausalLM model, SparseAutoencoder sae, int layer, IReadOnlyList<FeatureIntervention> interventions, int fromPosition = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fromPosition);
+        FeatureIntervention.Check(interventions, sae.DSae);
+        if (sae.DIn != model.Config.HiddenSize)
+            throw new ArgumentException($"the SAE reads {sae.DIn}-wide activations, the model's residual stream is {model.Config.HiddenSize} wide", nameof(sae));
+        return model.Hooks.ResidPost(layer).Attach((x, context) =>
+        {
+            if (fromPosition == 0)
+                return Apply(x, sae, interventions);
+            // Rows at earlier positions keep the residual as it came.
+            var changed = (context.Batch.Positions >= fromPosition).unsqueeze(1);
+            return where(changed, Apply(x, sae, interventions), x);
+        });
+    }
+
+    private static Tensor Apply(Tensor x, SparseAutoencoder sae, IReadOnlyList<FeatureIntervention> interventions)
+    {
+        // [tokens, d_sae] only when a clamp needs the features; the SAE computes them as it does for capture.
+        var features = interventions.Any(i => i.Kind == InterventionKind.Clamp) ? sae.Encode(x.to(sae.DType, sae.Device)) : null;
+        var result = x;
+        foreach (var i in interventions)
+        {
+            // Row F of W_dec [d_sae, d_in] is column F of Goodfire's decoder_linear.weight [d_in, d_sae].
+            var direction = sae.DecoderWeight[i.Feature];
+            if (i.Kind == InterventionKind.Add && i.Normalize)
+                direction = direction / direction.norm();
+            direction = direction.to(x.dtype, x.device);
+            var amount = i.Kind == InterventionKind.Add
+                ? tensor(i.Value, x.dtype, x.device)
+                : (i.Value - features![.., i.Feature]).to(x.dtype, x.device).unsqueeze(1);
+            result = result + amount * direction;
+        }
+        return result;
+    }
+}

@@ -1,0 +1,73 @@
+using static TorchSharp.torch;
+
+namespace SaeExplorer.Inference.Models.Llama;
+
+/// <summary>
+/// The keys and values of every sequence being decoded, per layer, preallocated for the longest sequence the
+/// generation can reach: [sequences, kv heads, capacity, head dim] on each layer's device, in the model's dtype.
+/// Row r is one sequence throughout; <see cref="Keep"/> drops finished ones so they stop costing compute.
+/// </summary>
+public sealed class KvCache : IDisposable
+{
+    private readonly LayerCache[] _layers;
+
+    internal KvCache(IReadOnlyList<Device> layerDevices, int sequences, int capacity, int kvHeads, int headDim, ScalarType dtype)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sequences, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Sequences = sequences;
+        Capacity = capacity;
+        _layers = layerDevices.Select(d => new LayerCache(
+            zeros([sequences, kvHeads, capacity, headDim], dtype, d).DetachFromDisposeScope(),
+            zeros([sequences, kvHeads, capacity, headDim], dtype, d).DetachFromDisposeScope())).ToArray();
+    }
+
+    /// <summary>How many sequences (rows) the cache holds now.</summary>
+    public int Sequences { get; private set; }
+
+    /// <summary>Positions per sequence: the prompt plus every token it may generate.</summary>
+    public int Capacity { get; }
+
+    internal LayerCache Layer(int layer) => _layers[layer];
+
+    /// <summary>Keeps the rows <paramref name="rows"/>, in that order; the others are dropped.</summary>
+    public void Keep(IReadOnlyList<int> rows)
+    {
+        if (rows.Count == Sequences && rows.Select((r, i) => r == i).All(x => x))
+            return;
+        if (rows.Count == 0)
+            throw new ArgumentException("a cache keeps at least one sequence; dispose it when none is left", nameof(rows));
+        foreach (var layer in _layers)
+            layer.Keep(rows.Select(r => (long)r).ToArray());
+        Sequences = rows.Count;
+    }
+
+    public void Dispose()
+    {
+        foreach (var layer in _layers)
+            layer.Dispose();
+    }
+
+    /// <summary>One layer's keys and values [sequences, kv heads, capacity, head dim].</summary>
+    internal sealed class LayerCache(Tensor keys, Tensor values) : IDisposable
+    {
+        public Tensor Keys { get; private set; } = keys;
+        public Tensor Values { get; private set; } = values;
+
+        public void Keep(long[] rows)
+        {
+            using var index = tensor(rows, device: Keys.device);
+            var keys = Keys.index_select(0, index).DetachFromDisposeScope();
+            var values = Values.index_select(0, index).DetachFromDisposeScope();
+            Dispose();
+            Keys = keys;
+            Values = values;
+        }
+
+        public void Dispose()
+        {
+            Keys.Dispose();
+            Values.Dispose();
+        }
+    }
+}
