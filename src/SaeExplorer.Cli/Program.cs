@@ -13,6 +13,7 @@ public static class Program
             CaptureCommand.Create(),
             EncodeCommand.Create(),
             RunCommand.Create(),
+            GenerateCommand.Create(),
         };
         foreach (var command in AnalysisCommands.Create())
             root.Subcommands.Add(command);

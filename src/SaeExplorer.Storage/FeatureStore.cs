@@ -7,6 +7,7 @@ using System.Text.Json;
 using LiteDB;
 using SaeExplorer.Core.Features;
 using SaeExplorer.Runs;
+using SaeExplorer.Runs.Generation;
 using SaeExplorer.Runs.Settings;
 
 namespace SaeExplorer.Storage;
@@ -23,7 +24,7 @@ namespace SaeExplorer.Storage;
 /// </para>
 /// <para>Not thread-affine, but one instance per process and file: see <see cref="StoreLock"/>.</para>
 /// </summary>
-public sealed class FeatureStore : IFeatureCache, IRunStore, IDisposable
+public sealed class FeatureStore : IFeatureCache, IRunStore, IAnswerStore, IDisposable
 {
     public const string FormatName = "saex.store";
     public const int SchemaVersion = 1;
@@ -33,6 +34,7 @@ public sealed class FeatureStore : IFeatureCache, IRunStore, IDisposable
     private const string RunsCollection = "runs";
     private const string PromptsCollection = "prompt_features";
     private const string LabelsCollection = "feature_labels";
+    private const string AnswersCollection = "answers";
     private const string MetaId = "store";
     private const int MaxCacheKeyLength = 256;
 
@@ -42,6 +44,7 @@ public sealed class FeatureStore : IFeatureCache, IRunStore, IDisposable
     private readonly ILiteCollection<BsonDocument> _runs;
     private readonly ILiteCollection<BsonDocument> _prompts;
     private readonly ILiteCollection<BsonDocument> _labels;
+    private readonly ILiteCollection<BsonDocument> _answers;
     private bool _disposed;
 
     private FeatureStore(string path, string logPath, StoreLock storeLock, LiteDatabase db)
@@ -54,6 +57,7 @@ public sealed class FeatureStore : IFeatureCache, IRunStore, IDisposable
         _runs = db.GetCollection(RunsCollection);
         _prompts = db.GetCollection(PromptsCollection);
         _labels = db.GetCollection(LabelsCollection);
+        _answers = db.GetCollection(AnswersCollection);
     }
 
     /// <summary>Full path of the database file.</summary>
@@ -187,6 +191,46 @@ public sealed class FeatureStore : IFeatureCache, IRunStore, IDisposable
             ["stored_at"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         };
         Guard(() => _prompts.Upsert(doc));
+    }
+
+    public bool TryGetAnswer(string key, [NotNullWhen(true)] out StoredAnswer? answer)
+    {
+        ThrowIfDisposed();
+        CheckKey(key);
+        var doc = Guard(() => _answers.FindById(key));
+        if (doc is null)
+        {
+            answer = null;
+            return false;
+        }
+        answer = Corrupted(Path, () => new StoredAnswer(
+            BytesToInts(doc["prompt_ids"].AsBinary),
+            BytesToInts(doc["new_ids"].AsBinary),
+            doc["finish_reason"].AsString,
+            doc["seconds"].AsDouble,
+            doc["features"].IsNull ? null : SparseFeatureCodec.Decode(doc["features"].AsBinary)));
+        return true;
+    }
+
+    /// <summary>Stores (or replaces) one answer in a single transaction: after a crash it is all there or absent.</summary>
+    public void PutAnswer(string key, StoredAnswer answer)
+    {
+        ThrowIfDisposed();
+        CheckKey(key);
+        ArgumentNullException.ThrowIfNull(answer);
+        if (answer.Features is { } f && f.TokenCount != answer.NewIds.Length)
+            throw new ArgumentException($"features cover {f.TokenCount} tokens but the answer has {answer.NewIds.Length}", nameof(answer));
+        var doc = new BsonDocument
+        {
+            ["_id"] = key,
+            ["prompt_ids"] = IntsToBytes(answer.PromptIds),
+            ["new_ids"] = IntsToBytes(answer.NewIds),
+            ["finish_reason"] = answer.FinishReason,
+            ["seconds"] = answer.Seconds,
+            ["features"] = answer.Features is null ? BsonValue.Null : SparseFeatureCodec.Encode(answer.Features),
+            ["stored_at"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        };
+        Guard(() => _answers.Upsert(doc));
     }
 
     /// <summary>The keys of <paramref name="cacheKeys"/> that have no stored features, in the given order, without duplicates.</summary>

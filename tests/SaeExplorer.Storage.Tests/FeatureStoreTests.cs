@@ -255,3 +255,33 @@ public sealed class FeatureStoreTests(ITestOutputHelper output)
         Assert.True(size < 12_600_000, $"file {size} bytes");
     }
 }
+
+public sealed class AnswerStoreTests
+{
+    [Fact]
+    public void An_answer_and_its_features_come_back_after_reopening_and_a_second_put_replaces_it()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var path = Path.Combine(tmp.Path, "answers.db");
+        var features = new SparseFeatureMatrix(3, 256, [0, 2, 2, 3], [4, 200, 17], [1.5f, 0.25f, 3f]);
+        var answer = new SaeExplorer.Runs.Generation.StoredAnswer([128000, 5, 6], [10, 11, 128009], "eos", 0.42, features);
+        using (var store = FeatureStore.Open(path))
+        {
+            Assert.False(store.TryGetAnswer(new string('a', 64), out _));
+            store.PutAnswer(new string('a', 64), answer);
+            store.PutAnswer(new string('b', 64), answer with { NewIds = [10, 12], FinishReason = "length", Features = null });
+        }
+        using (var store = FeatureStore.Open(path))
+        {
+            Assert.True(store.TryGetAnswer(new string('a', 64), out var back));
+            Assert.Equal(answer.PromptIds, back.PromptIds);
+            Assert.Equal(answer.NewIds, back.NewIds);
+            Assert.Equal("eos", back.FinishReason);
+            Assert.Equal(0.42, back.Seconds);
+            Assert.Equal(features.ToDense(), back.Features!.ToDense());
+            Assert.True(store.TryGetAnswer(new string('b', 64), out var plain));
+            Assert.Null(plain.Features);
+            Assert.Throws<ArgumentException>(() => store.PutAnswer(new string('c', 64), answer with { NewIds = [1] }));
+        }
+    }
+}

@@ -62,7 +62,7 @@ internal static class RunCommand
             if (value.Stage != _stage)
             {
                 _stage = value.Stage;
-                _bar = new ConsoleProgress(value.Stage, value.Total, value.Stage == "capture" ? "prompts" : "steps");
+                _bar = new ConsoleProgress(value.Stage, value.Total, value.Stage is "capture" or "generate" ? "prompts" : "steps");
             }
             _bar!.Report(value.Done, value.Detail);
         }

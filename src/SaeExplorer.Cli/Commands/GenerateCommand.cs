@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Diagnostics;
+using SaeExplorer.Core.Experiments;
+using SaeExplorer.Inference.Generation;
+using SaeExplorer.Inference.Sources;
+using SaeExplorer.Inference.Tokenization;
+using SaeExplorer.Runs.Contracts;
+using SaeExplorer.Runs.Generation;
+using SaeExplorer.Runs.Settings;
+using SaeExplorer.Storage;
+
+namespace SaeExplorer.Cli.Commands;
+
+/// <summary>
+/// <c>saex generate</c>: the model's answers to a prompts file or a prompt set, one JSONL line per prompt in input
+/// order (<see cref="AnswerLine"/>), optionally steered through SAE features; with --store, answers and their features
+/// are kept in the store and a rerun or a resumed run generates only what is missing.
+/// </summary>
+internal static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Hugging Face model directory (config.json, safetensors, tokenizer)", Required = true };
+        var prompts = new Option<string?>("--prompts") { Description = "JSONL: {\"id\", \"messages\"} or {\"id\", \"text\"} per line" };
+        var promptSet = new Option<string?>("--prompt-set") { Description = "prompt-set JSON (conditions × topics); 'builtin' for the six styles × 50 topics" };
+        var output = new Option<string>("--out") { Description = "answers JSONL, written whole at the end", Required = true };
+        var sae = new Option<string?>("--sae") { Description = "SAE (Goodfire .pt, SAELens or sparsify folder): needed to intervene; also reads every answer token's features" };
+        var layer = new Option<int?>("--layer") { Description = "decoder layer the SAE reads (0-based)" };
+        var forceLayer = new Option<bool>("--force-layer") { Description = "use --layer even where the SAE's files name another layer" };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "most tokens per answer", DefaultValueFactory = _ => DecodingOptions.DefaultMaxNewTokens };
+        var temperature = new Option<double>("--temperature") { Description = "0 = greedy; above 0 samples", DefaultValueFactory = _ => 0 };
+        var topP = new Option<double>("--top-p") { Description = "nucleus sampling: keep the most likely tokens up to this probability", DefaultValueFactory = _ => 1 };
+        var topK = new Option<int>("--top-k") { Description = "keep only the k most likely tokens (0 = off)", DefaultValueFactory = _ => 0 };
+        var penalty = new Option<double>("--repetition-penalty") { Description = "transformers' repetition penalty (1 = off)", DefaultValueFactory = _ => 1 };
+        var seed = new Option<ulong>("--seed") { Description = "seed of each prompt's random stream (with its token ids)", DefaultValueFactory = _ => 0 };
+        var batchSize = new Option<int>("--batch-size") { Description = "prompts decoded together", DefaultValueFactory = _ => 8 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+        var gpus = new Option<int>("--gpus") { Description = "with --device cuda: split the layers over GPUs cuda:0..K-1", DefaultValueFactory = _ => 1 };
+        var dtype = new Option<string>("--dtype") { Description = "float32 or bfloat16", DefaultValueFactory = _ => "float32" };
+        var chatFormat = new Option<string>("--chat-format") { Description = $"{ChatFormats.AcceptedValues} (auto: from tokenizer_config.json)", DefaultValueFactory = _ => "auto" };
+        var add = new Option<string[]>("--add") { Description = "F:V — add V × feature F's decoder column at the layer (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var clamp = new Option<string[]>("--clamp") { Description = "F:V — set feature F to V, keeping the SAE's reconstruction error (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var ablate = new Option<string[]>("--ablate") { Description = "F — clamp feature F to 0 (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var normalize = new Option<bool>("--normalize") { Description = "--add uses the unit-norm decoder column (V is then a length in the residual stream)" };
+        var interveneOn = new Option<string>("--intervene-on") { Description = "all (prompt and answer) or generated (answer tokens only)", DefaultValueFactory = _ => "all" };
+        var store = new Option<string?>("--store") { Description = "LiteDB store: keeps answers and their features; a rerun generates only missing ones" };
+        var command = new Command("generate", "Generate the model's answers, optionally steering, clamping or ablating SAE features.")
+        {
+            model, prompts, promptSet, output, sae, layer, forceLayer, maxNew, temperature, topP, topK, penalty, seed, batchSize,
+            device, gpus, dtype, chatFormat, add, clamp, ablate, normalize, interveneOn, store,
+        };
+        command.SetAction(r => CliRunner.Run("generate", () =>
+        {
+            bool norm = r.GetValue(normalize);
+            var interventions = (r.GetValue(add) ?? []).Select(v => FeatureIntervention.Parse(InterventionKind.Add, v, normalize: norm))
+                .Concat((r.GetValue(clamp) ?? []).Select(v => FeatureIntervention.Parse(InterventionKind.Clamp, v)))
+                .Concat((r.GetValue(ablate) ?? []).Select(v => FeatureIntervention.Parse(InterventionKind.Clamp, v, ablate: true)))
+                .ToList();
+            var scope = r.GetValue(interveneOn)!.Trim().ToLowerInvariant() switch
+            {
+                "all" => InterventionScope.All,
+                "generated" => InterventionScope.Generated,
+                var other => throw new SettingsException(SettingsField.Intervention, $"--intervene-on '{other}' is not one of all, generated."),
+            };
+            if (norm && !interventions.Any(i => i.Kind == InterventionKind.Add))
+                throw new SettingsException(SettingsField.Intervention, "--normalize changes --add; give at least one --add F:V.");
+            var decoding = new DecodingOptions(r.GetValue(maxNew), r.GetValue(temperature), r.GetValue(topP), r.GetValue(topK), r.GetValue(penalty), r.GetValue(seed)).Validated();
+            return Run(new GenerateArgs(r.GetValue(model)!, r.GetValue(prompts), r.GetValue(promptSet), r.GetValue(output)!, r.GetValue(sae), r.GetValue(layer),
+                r.GetValue(forceLayer), decoding, interventions, scope, r.GetValue(batchSize), r.GetValue(device)!, r.GetValue(gpus), r.GetValue(dtype)!,
+                r.GetValue(chatFormat)!, r.GetValue(store)));
+        }));
+        return command;
+    }
+
+    private sealed record GenerateArgs(string Model, string? Prompts, string? PromptSet, string Out, string? Sae, int? Layer, bool ForceLayer,
+        DecodingOptions Decoding, List<FeatureIntervention> Interventions, InterventionScope Scope, int BatchSize, string Device, int Gpus,
+        string DType, string ChatFormat, string? Store);
+
+    private static int Run(GenerateArgs a)
+    {
+        var clock = Stopwatch.StartNew();
+        if ((a.Prompts is null) == (a.PromptSet is null))
+            throw new ArgumentException("give the prompts with exactly one of --prompts <file.jsonl> or --prompt-set <set.json | builtin>.");
+        var model = SourceResolver.Model(a.Model);
+        var sae = a.Sae is null ? null : SourceResolver.Sae(a.Sae, a.Layer);
+        int? layer = sae is null ? null : LayerCheck.Ensure(model, sae, a.Layer, null, a.ForceLayer);
+        if (sae is null && a.Layer is not null)
+            throw new SettingsException(SettingsField.Sae, "--layer names the layer an SAE reads: give the SAE with --sae, or leave --layer out.");
+        var prompts = a.Prompts is not null
+            ? AnswerPrompts.FromJsonl(a.Prompts, model, a.ChatFormat)
+            : AnswerPrompts.FromPromptSet(a.PromptSet == "builtin" ? PromptSets.BuiltIn() : PromptSets.Load(a.PromptSet!), a.PromptSet!, model, a.ChatFormat);
+        var job = AnswerJob.Prepare(new AnswerRequest(model, sae, layer, ComputeDevice.Parse(a.Device), ComputeDTypes.Parse(a.DType),
+            a.Decoding, a.Interventions, a.Scope, a.BatchSize, a.Gpus), prompts);
+
+        using var featureStore = a.Store is null ? null : FeatureStore.Open(a.Store);
+        int missing = job.Missing(featureStore).Count;
+        Console.Error.WriteLine($"{prompts.Count} prompts: {prompts.Count - missing} answered in {a.Store ?? "(no store)"}, {missing} to generate; " +
+                                $"{a.Decoding.Describe()}{(a.Interventions.Count > 0 ? "; " + string.Join(", ", a.Interventions) + $" on {a.Scope.ToString().ToLowerInvariant()} tokens" : "")}");
+        var results = job.Run(featureStore, new RunCommand.ProgressPrinter());
+
+        var tokenizer = Llama3Tokenizer.Load(model.Directory);
+        var interventions = InterventionJson.From(a.Interventions, a.Scope);
+        var decoding = DecodingJson.From(a.Decoding);
+        AnswersFile.Write(a.Out, results.Select(r =>
+        {
+            var ids = r.Answer.NewIds;
+            var textIds = r.Answer.FinishReason == FinishReasons.Eos ? ids[..^1] : ids;
+            return new AnswerLine(r.Prompt.Id, tokenizer.Decode(textIds), ids, r.Answer.FinishReason, r.Prompt.Ids.Length, ids.Length,
+                interventions, decoding, a.Decoding.Seed, Math.Round(r.Answer.Seconds, 3));
+        }));
+        int tokens = results.Where(r => !r.Reused).Sum(r => r.Answer.NewIds.Length);
+        Console.Error.WriteLine($"wrote {a.Out}: {results.Count} answers ({tokens} new tokens generated) in {clock.Elapsed.TotalSeconds:F1}s");
+        return 0;
+    }
+}
