@@ -35,7 +35,15 @@ internal static class BenchCommands
         var dropCaches = new Option<bool>("--drop-caches") { Description = "empty the page cache first (root; Linux) to time a cold read" };
         var load = new Command("load", "Time loading a checkpoint onto the device.") { model, deepest, loadDevice, dropCaches, output };
         load.SetAction(r => Report("load", () => RunLoad(r.GetValue(model)!, r.GetValue(deepest), r.GetValue(loadDevice)!, r.GetValue(dropCaches), r.GetValue(output))));
-        return new RootCommand("saex-bench: GPU benchmarks of the capture pass and of loading (bench/README.md says how results are recorded).") { capture, load };
+        var genLayers = new Option<string>("--layers") { Description = "depths to build (with the head), comma-separated", DefaultValueFactory = _ => "4,8" };
+        var genBatch = new Option<string>("--batch-sizes") { Description = "prompts decoded together", DefaultValueFactory = _ => "1,64" };
+        var newTokens = new Option<int>("--new-tokens") { Description = "decode steps timed", DefaultValueFactory = _ => 64 };
+        var features = new Option<bool>("--features") { Description = "also time decoding with an SAE (d → 8d) reading every generated token" };
+        var genReps = new Option<int>("--reps") { Description = "timed repetitions after one warm-up", DefaultValueFactory = _ => 3 };
+        var generate = new Command("generate", "Time KV-cached decoding on synthetic weights.") { synthetic, genLayers, device, gpus, dtype, genBatch, newTokens, features, genReps, output };
+        generate.SetAction(r => Report("generate", () => RunGenerate(r.GetValue(synthetic)!, r.GetValue(genLayers)!, r.GetValue(device)!, r.GetValue(gpus),
+            r.GetValue(dtype)!, r.GetValue(genBatch)!, r.GetValue(newTokens), r.GetValue(features), r.GetValue(genReps), r.GetValue(output))));
+        return new RootCommand("saex-bench: GPU benchmarks of the capture pass, decoding and loading (bench/README.md says how results are recorded).") { capture, generate, load };
     }
 
     /// <summary>A benchmark's bad option is one line on stderr and exit 2, as in saex.</summary>
@@ -83,6 +91,23 @@ internal static class BenchCommands
             if (output is not null)
                 File.WriteAllText(output, json);
         }
+        return 0;
+    }
+
+    private static int RunGenerate(string synthetic, string layers, string device, int gpus, string dtype, string batchSizes, int newTokens, bool features, int reps, string? output)
+    {
+        if (newTokens < 1 || reps < 1)
+            throw new ArgumentException("--new-tokens and --reps must be at least 1.");
+        var config = SyntheticModels.Get(synthetic);
+        var devices = ComputeTarget.Devices(ComputeTarget.ToTorch(ComputeDevice.Parse(device)), gpus);
+        var bench = new GenerateBenchmark(config, ComputeTarget.ToTorch(ComputeDTypes.Parse(dtype)), devices, line => Console.Error.WriteLine(line));
+        var report = new Dictionary<string, object?> { ["synthetic"] = synthetic, ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd") };
+        foreach (var (k, v) in bench.Run(ParseInts(layers, "--layers"), ParseInts(batchSizes, "--batch-sizes"), newTokens, reps, features))
+            report[k] = v;
+        var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
+        Console.WriteLine(json);
+        if (output is not null)
+            File.WriteAllText(output, json);
         return 0;
     }
 

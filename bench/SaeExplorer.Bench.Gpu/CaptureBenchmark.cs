@@ -196,7 +196,7 @@ public sealed class CaptureBenchmark(LlamaConfig config, ScalarType dtype, IRead
 
     private static double Median(Action action, int reps, Device device) => Median(action, reps, [device]);
 
-    private static double Median(Action action, int reps, IReadOnlyList<Device> devices)
+    internal static double Median(Action action, int reps, IReadOnlyList<Device> devices)
     {
         void Sync()
         {

@@ -45,10 +45,10 @@ public static class Steering
             if (i.Kind == InterventionKind.Add && i.Normalize)
                 direction = direction / direction.norm();
             direction = direction.to(x.dtype, x.device);
-            var amount = i.Kind == InterventionKind.Add
-                ? tensor(i.Value, x.dtype, x.device)
-                : (i.Value - features![.., i.Feature]).to(x.dtype, x.device).unsqueeze(1);
-            result = result + amount * direction;
+            // A scalar factor, as PyTorch multiplies by a Python number: the value is not rounded to x's dtype first.
+            result = i.Kind == InterventionKind.Add
+                ? result + direction * i.Value
+                : result + (i.Value - features![.., i.Feature]).to(x.dtype, x.device).unsqueeze(1) * direction;
         }
         return result;
     }

@@ -58,8 +58,11 @@ public sealed class PackedBatch : IDisposable
     /// <summary>What attention needs to read a step's keys from the cache and write the new ones into it.</summary>
     /// <param name="KeyCount">how many cache positions the longest sequence uses, this token's included</param>
     /// <param name="WriteIndex">[rows, 1, 1, 1] int64: the position each row's new key and value go to</param>
-    /// <param name="KeyMask">[rows, 1, 1, KeyCount] bool: the positions each row may attend to (its own, 0..position)</param>
-    public sealed record CachedKeys(int KeyCount, Tensor WriteIndex, Tensor KeyMask);
+    /// <param name="KeyMask">
+    /// [rows, 1, 1, KeyCount] bool: the positions each row may attend to (its own, 0..position); null when every row is
+    /// at the same position, so all KeyCount keys are its own
+    /// </param>
+    public sealed record CachedKeys(int KeyCount, Tensor WriteIndex, Tensor? KeyMask);
 
     public static PackedBatch Create(IReadOnlyList<int[]> prompts, Device device)
     {
@@ -108,11 +111,18 @@ public sealed class PackedBatch : IDisposable
         var lengths = Enumerable.Repeat(1, ids.Length).ToArray();
         var ids64 = ids.Select(i => (long)i).ToArray();
         var pos64 = positions.Select(p => (long)p).ToArray();
-        var valid = new bool[ids.Length * keyCount];
-        for (int r = 0; r < ids.Length; r++)
-            for (int t = 0; t <= positions[r]; t++)
-                valid[r * keyCount + t] = true;
-        var cached = new CachedKeys(keyCount, tensor(pos64, [ids.Length, 1, 1, 1], device: device), tensor(valid, [ids.Length, 1, 1, keyCount], device: device));
+        // Sequences at the same position attend to every cached key: no mask, which lets PyTorch pick its flash
+        // kernel, as transformers' decoding does for an unpadded batch.
+        Tensor? keyMask = null;
+        if (positions.Any(p => p != positions[0]))
+        {
+            var valid = new bool[ids.Length * keyCount];
+            for (int r = 0; r < ids.Length; r++)
+                for (int t = 0; t <= positions[r]; t++)
+                    valid[r * keyCount + t] = true;
+            keyMask = tensor(valid, [ids.Length, 1, 1, keyCount], device: device);
+        }
+        var cached = new CachedKeys(keyCount, tensor(pos64, [ids.Length, 1, 1, 1], device: device), keyMask);
         return Detached(new PackedBatch(lengths, tensor(ids64, device: device), tensor(pos64, device: device), null, null, cached));
     }
 
@@ -124,7 +134,7 @@ public sealed class PackedBatch : IDisposable
         var key = device.ToString();
         if (!_copies.TryGetValue(key, out var copy))
         {
-            var cached = Cached is null ? null : Cached with { WriteIndex = Cached.WriteIndex.to(device), KeyMask = Cached.KeyMask.to(device) };
+            var cached = Cached is null ? null : Cached with { WriteIndex = Cached.WriteIndex.to(device), KeyMask = Cached.KeyMask?.to(device) };
             copy = Detached(new PackedBatch(Lengths, Ids.to(device), Positions.to(device), PadIndex?.to(device), Mask?.to(device), cached));
             _copies[key] = copy;
         }
@@ -140,7 +150,7 @@ public sealed class PackedBatch : IDisposable
         batch.PadIndex?.DetachFromDisposeScope();
         batch.Mask?.DetachFromDisposeScope();
         batch.Cached?.WriteIndex.DetachFromDisposeScope();
-        batch.Cached?.KeyMask.DetachFromDisposeScope();
+        batch.Cached?.KeyMask?.DetachFromDisposeScope();
         return batch;
     }
 
@@ -172,6 +182,6 @@ public sealed class PackedBatch : IDisposable
         PadIndex?.Dispose();
         Mask?.Dispose();
         Cached?.WriteIndex.Dispose();
-        Cached?.KeyMask.Dispose();
+        Cached?.KeyMask?.Dispose();
     }
 }
