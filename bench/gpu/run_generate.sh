@@ -7,17 +7,19 @@ set -euo pipefail
 APP=${APP:-/tmp/app}
 OUT=${OUT:-/tmp/out}
 FIX=tests/fixtures
-mkdir -p "$OUT"
+# Per-case answers and logs stay on the machine (a device call brings back few files); the comparison lands in $OUT.
+WORK=${WORK:-/tmp/generate-work}
+mkdir -p "$OUT" "$WORK"
 export LD_LIBRARY_PATH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')/lib
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/card.txt"
 
 if [ "${SKIP_PARITY:-0}" != 1 ]; then
   OUT="$OUT" python3 bench/reference/hf_generate_parity.py "$FIX" > "$OUT/hf_generate_parity.log" 2>&1 || { tail -20 "$OUT/hf_generate_parity.log"; exit 1; }
-  python3 - "$FIX" "$OUT" > "$OUT/cases.txt" <<'PY'
+  python3 - "$FIX" "$WORK" > "$WORK/cases.txt" <<'PY'
 import json, sys
-fix, out = sys.argv[1], sys.argv[2]
+fix, work = sys.argv[1], sys.argv[2]
 prompts = json.load(open(f"{fix}/tiny-llama3-golden/golden_capture.json"))["prompts"]
-with open(f"{out}/prompts.jsonl", "w") as f:
+with open(f"{work}/prompts.jsonl", "w") as f:
     for p in prompts:
         f.write(json.dumps({"id": f"p{p['index']}", "messages": p["messages"]}) + "\n")
 for c in json.load(open(f"{fix}/generation-golden/tiny-llama3_generation_golden.json"))["cases"]:
@@ -28,20 +30,20 @@ PY
     sae=()
     [ -n "$flag" ] && sae=(--sae "$FIX/sae/goodfire_l2.pt" --layer 2 $flag)
     for bs in 1 10; do
-      "$APP/saex" generate --model "$FIX/tiny-llama3" --prompts "$OUT/prompts.jsonl" --out "$OUT/saex_${name}_bs${bs}.jsonl" \
-        --device cuda --dtype bfloat16 --max-new-tokens 24 --batch-size $bs "${sae[@]}" 2> "$OUT/saex_${name}_bs${bs}.log"
+      "$APP/saex" generate --model "$FIX/tiny-llama3" --prompts "$WORK/prompts.jsonl" --out "$WORK/saex_${name}_bs${bs}.jsonl" \
+        --device cuda --dtype bfloat16 --max-new-tokens 24 --batch-size $bs "${sae[@]}" 2> "$WORK/saex_${name}_bs${bs}.log"
     done
-  done < "$OUT/cases.txt"
-  python3 - "$OUT" <<'PY'
+  done < "$WORK/cases.txt"
+  python3 - "$OUT" "$WORK" <<'PY'
 import json, sys
-out = sys.argv[1]
+out, work = sys.argv[1], sys.argv[2]
 hf = json.load(open(f"{out}/hf_generate_parity.json"))
 report = {"device": hf["device"], "torch": hf["torch"], "dtype": "bfloat16", "max_new_tokens": 24, "cases": {}}
 total = same = 0
 for case, expected in hf["cases"].items():
     row = {}
     for bs in (1, 10):
-        ours = {l["id"]: l["token_ids"] for l in map(json.loads, open(f"{out}/saex_{case}_bs{bs}.jsonl"))}
+        ours = {l["id"]: l["token_ids"] for l in map(json.loads, open(f"{work}/saex_{case}_bs{bs}.jsonl"))}
         diffs = [p for p in expected if ours[p] != expected[p]]
         row[f"batch{bs}_equal_prompts"] = len(expected) - len(diffs)
         row[f"batch{bs}_differing"] = {p: {"transformers": expected[p], "saex": ours[p]} for p in diffs}

@@ -96,9 +96,8 @@ public sealed class LlamaAttention : Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// One new token per sequence: its key and value go to the cache at its position, and its query attends to the
-    /// cached positions 0..position. The query heads that share a KV head attend as one group [B, kv heads, groups,
-    /// headDim], so the cache is read once per KV head rather than copied for each query head.
+    /// One new token per sequence: its key and value go to the cache at its position, and its query [B, heads, 1,
+    /// headDim] attends to the cached positions 0..position.
     /// </summary>
     private Tensor Step(Tensor x, Tensor cos, Tensor sin, PackedBatch.CachedKeys step, KvCache.LayerCache cache)
     {
@@ -120,8 +119,16 @@ public sealed class LlamaAttention : Module<Tensor, Tensor>
         cache.Values.scatter_(2, index, v.unsqueeze(2));
         var keys = cache.Keys.narrow(2, 0, step.KeyCount);
         var values = cache.Values.narrow(2, 0, step.KeyCount);
-        var grouped = q.view(n, _kvHeads, _heads / _kvHeads, _headDim);
-        var attn = functional.scaled_dot_product_attention(grouped, keys, values, step.KeyMask, 0.0, false);
+        if (_kvHeads != _heads)
+        {
+            // The KV heads repeated for their query heads, as transformers' decoding passes them: grouping the query
+            // heads over one KV head instead reads less but rounds differently in bfloat16 (measured on an H200:
+            // bench/gpu/sdpa_decode_check.py), and greedy answers then drift from the reference.
+            long keyCount = step.KeyCount, groups = _heads / _kvHeads;
+            keys = keys.unsqueeze(2).expand(n, _kvHeads, groups, keyCount, _headDim).reshape(n, _heads, keyCount, _headDim);
+            values = values.unsqueeze(2).expand(n, _kvHeads, groups, keyCount, _headDim).reshape(n, _heads, keyCount, _headDim);
+        }
+        var attn = functional.scaled_dot_product_attention(q.unsqueeze(2), keys, values, step.KeyMask, 0.0, false);
         return o_proj.forward(attn.reshape(n, qWidth)).MoveToOuterDisposeScope();
     }
 }
