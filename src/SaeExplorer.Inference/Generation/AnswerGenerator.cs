@@ -64,12 +64,55 @@ public static class AnswerGenerator
         IGenerationListener? listener = null,
         CancellationToken cancellation = default)
     {
+        if (prompts.Count == 0)
+            return [];
+        using var session = new GenerationSession(model, prompts, options, stopIds, plan, listener);
+        while (session.Step(cancellation))
+        {
+        }
+        return session.Results();
+    }
+}
+
+/// <summary>
+/// One generation, a step at a time, so a host can interleave other work between steps (the dashboard runs live
+/// prompts between the decoding steps of a long answer): the first <see cref="Step"/> runs the prompts and fills the
+/// cache; each later one decodes one token per unfinished sequence. Hooks are attached only while this session's own
+/// forward passes run, so two sessions on one model (a baseline and a steered answer) do not see each other's
+/// interventions. Every call must come from the thread that owns the model's tensors.
+/// </summary>
+public sealed class GenerationSession : IDisposable
+{
+    private readonly LlamaForCausalLM _model;
+    private readonly IReadOnlyList<int[]> _prompts;
+    private readonly DecodingOptions _options;
+    private readonly IReadOnlySet<int> _stopIds;
+    private readonly GenerationPlan _plan;
+    private readonly IGenerationListener? _listener;
+    private readonly List<int>[] _newIds;
+    private readonly FinishReason?[] _finish;
+    private readonly (int, float)[][] _top;
+    private readonly SequenceRandom[] _random;
+    private readonly FeatureRows?[] _features;
+    private readonly TokenSampler _sampler;
+    private KvCache? _cache;
+    private Tensor? _seen;
+    private bool _started;
+    private bool _done;
+    private bool _disposed;
+    // Cache row r holds sequence _rows[r].
+    private int[] _rows = [];
+
+    /// <summary>Checks the request; nothing runs until the first <see cref="Step"/>.</summary>
+    public GenerationSession(LlamaForCausalLM model, IReadOnlyList<int[]> prompts, DecodingOptions options, IReadOnlySet<int> stopIds,
+        GenerationPlan? plan = null, IGenerationListener? listener = null)
+    {
         plan ??= GenerationPlan.Plain;
         options.Validated();
         if (!model.HasHead)
             throw new InvalidOperationException("generation needs the model loaded with its final norm and lm_head");
         if (prompts.Count == 0)
-            return [];
+            throw new ArgumentException("there is no prompt to answer", nameof(prompts));
         if ((plan.Changes.Count > 0 || plan.Features) && plan.Sae is null)
             throw new ArgumentException("interventions and answer features need an SAE and its layer", nameof(plan));
         if (plan.Sae is { } atLayer)
@@ -82,160 +125,191 @@ public static class AnswerGenerator
             if (prompts[p].Length + options.MaxNewTokens > context)
                 throw new ArgumentException($"prompt {p} has {prompts[p].Length} tokens; with {options.MaxNewTokens} new ones it does not fit the model's context of {context}. Lower --max-new-tokens or shorten the prompt.", nameof(prompts));
         }
+        _model = model;
+        _prompts = prompts;
+        _options = options;
+        _stopIds = stopIds;
+        _plan = plan;
+        _listener = listener;
+        _newIds = prompts.Select(_ => new List<int>()).ToArray();
+        _finish = new FinishReason?[prompts.Count];
+        _top = new (int, float)[prompts.Count][];
+        _random = prompts.Select(p => new SequenceRandom(options.Seed, p)).ToArray();
+        _features = prompts.Select(_ => plan.Features ? new FeatureRows() : null).ToArray();
+        _sampler = new TokenSampler(options);
+    }
 
+    /// <summary>True once every sequence has ended (and, with features, had its last token read).</summary>
+    public bool Done => _done;
+
+    /// <summary>Runs the next forward pass; false when the generation had already finished.</summary>
+    public bool Step(CancellationToken cancellation = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellation.ThrowIfCancellationRequested();
+        if (_done)
+            return false;
         using var noGrad = no_grad();
-        var run = new Run(model, prompts, options, stopIds, plan, listener);
-        try
+        if (!_started)
         {
-            return run.Execute(cancellation);
+            Prefill();
+            _started = true;
+            return true;
         }
-        finally
+        // Unfinished sequences decode on; one that just finished stays one step to have its last token read.
+        var next = _rows.Select((seq, row) => (seq, row)).Where(x => _finish[x.seq] is null || (_plan.Features && _features[x.seq]!.Count < _newIds[x.seq].Count)).ToArray();
+        if (next.Length == 0)
         {
-            run.Dispose();
+            _done = true;
+            Release();
+            return false;
+        }
+        _cache!.Keep(next.Select(x => x.row).ToArray());
+        if (_seen is not null)
+            Keep(ref _seen, next.Select(x => x.row).ToArray());
+        _rows = next.Select(x => x.seq).ToArray();
+
+        using var scope = NewDisposeScope();
+        var tokens = _rows.Select(s => _newIds[s][^1]).ToArray();
+        var positions = _rows.Select(s => _prompts[s].Length + _newIds[s].Count - 1).ToArray();
+        using var step = PackedBatch.Step(tokens, positions, _model.Device);
+        Tensor logits;
+        using (Attach(prefill: false))
+            logits = _model.LastLogits(step, _cache);
+        Choose(logits, _rows);
+        return true;
+    }
+
+    /// <summary>Every prompt's answer, in input order; only once <see cref="Done"/>.</summary>
+    public IReadOnlyList<GeneratedAnswer> Results()
+    {
+        if (!_done)
+            throw new InvalidOperationException("the generation has not finished: call Step until it returns false");
+        return Enumerable.Range(0, _prompts.Count).Select(p => new GeneratedAnswer(
+            [.. _newIds[p]], _finish[p]!.Value, _top[p], _features[p]?.ToMatrix(_plan.Sae!.Sae.DSae))).ToArray();
+    }
+
+    private void Prefill()
+    {
+        _cache = _model.Model.CreateCache(_prompts.Count, _prompts.Max(p => p.Length) + _options.MaxNewTokens);
+        _rows = Enumerable.Range(0, _prompts.Count).ToArray();
+        if (_options.RepetitionPenalty != 1)
+            _seen = Seen();
+        using var scope = NewDisposeScope();
+        using var batch = PackedBatch.Create(_prompts, _model.Device);
+        Tensor logits;
+        using (Attach(prefill: true))
+            logits = _model.LastLogits(batch, _cache);
+        var top = logits.topk(AnswerGenerator.TopLogits, -1);
+        var ids = top.indexes.cpu().to_type(ScalarType.Int32).data<int>().ToArray();
+        var values = top.values.cpu().data<float>().ToArray();
+        int k = AnswerGenerator.TopLogits;
+        for (int p = 0; p < _prompts.Count; p++)
+            _top[p] = Enumerable.Range(0, k).Select(j => (ids[p * k + j], values[p * k + j])).ToArray();
+        Choose(logits, _rows);
+    }
+
+    /// <summary>Picks the next token of every unfinished row's sequence and records whether it ends there.</summary>
+    private void Choose(Tensor logits, int[] rows)
+    {
+        var uniforms = rows.Select(s => _finish[s] is null && !_options.Greedy ? _random[s].NextUniform() : 1.0).ToArray();
+        var chosenTensor = _sampler.Choose(logits, _seen, uniforms);
+        var chosen = chosenTensor.cpu().to_type(ScalarType.Int32).data<int>().ToArray();
+        if (_seen is not null)
+            _seen.scatter_(1, chosenTensor.unsqueeze(1), tensor(true, device: _seen.device).expand(rows.Length, 1));
+        for (int r = 0; r < rows.Length; r++)
+        {
+            int s = rows[r];
+            if (_finish[s] is not null)
+                continue;
+            _newIds[s].Add(chosen[r]);
+            _listener?.Token(s, _newIds[s].Count - 1, chosen[r]);
+            if (_stopIds.Contains(chosen[r]))
+                _finish[s] = FinishReason.Eos;
+            else if (_newIds[s].Count == _options.MaxNewTokens)
+                _finish[s] = FinishReason.Length;
         }
     }
 
-    /// <summary>The state of one call: the sequences, the cache rows they occupy, and the hooks attached for it.</summary>
-    private sealed class Run(LlamaForCausalLM model, IReadOnlyList<int[]> prompts, DecodingOptions options, IReadOnlySet<int> stopIds, GenerationPlan plan, IGenerationListener? listener) : IDisposable
+    /// <summary>
+    /// The hooks of one forward pass: the interventions (on the prompt only when their scope is every position), then,
+    /// on decoding steps, the reader of the answer's features, which sees the residual after the interventions.
+    /// </summary>
+    private Attachments Attach(bool prefill)
     {
-        private readonly List<int>[] _newIds = prompts.Select(_ => new List<int>()).ToArray();
-        private readonly FinishReason?[] _finish = new FinishReason?[prompts.Count];
-        private readonly (int, float)[][] _top = new (int, float)[prompts.Count][];
-        private readonly SequenceRandom[] _random = prompts.Select(p => new SequenceRandom(options.Seed, p)).ToArray();
-        private readonly FeatureRows?[] _features = prompts.Select(_ => plan.Features ? new FeatureRows() : null).ToArray();
-        private readonly TokenSampler _sampler = new(options);
-        private readonly List<IDisposable> _hooks = [];
-        private KvCache? _cache;
-        private Tensor? _seen;
-        // Cache row r holds sequence _rows[r].
-        private int[] _rows = [];
+        var attached = new Attachments();
+        if (_plan.Changes.Count > 0 && (!prefill || _plan.Scope == InterventionScope.All))
+            attached.Add(Steering.Attach(_model, _plan.Sae!.Sae, _plan.Sae.Layer, _plan.Changes));
+        if (_plan.Features && !prefill)
+            attached.Add(AttachFeatureReader());
+        return attached;
+    }
 
-        public IReadOnlyList<GeneratedAnswer> Execute(CancellationToken cancellation)
+    /// <summary>Row r of a step is the newest token of sequence _rows[r]: its features at the SAE's layer.</summary>
+    private IDisposable AttachFeatureReader()
+    {
+        var sae = _plan.Sae!.Sae;
+        return _model.Hooks.ResidPost(_plan.Sae.Layer).Attach((x, context) =>
         {
-            if (plan.Scope == InterventionScope.All)
-                AttachInterventions();
-            _cache = model.Model.CreateCache(prompts.Count, prompts.Max(p => p.Length) + options.MaxNewTokens);
-            _rows = Enumerable.Range(0, prompts.Count).ToArray();
-            if (options.RepetitionPenalty != 1)
-                _seen = Seen();
-
-            using (var scope = NewDisposeScope())
+            var matrix = sae.EncodeSparse(x.to(sae.DType, sae.Device));
+            for (int r = 0; r < _rows.Length; r++)
             {
-                using var batch = PackedBatch.Create(prompts, model.Device);
-                var logits = model.LastLogits(batch, _cache);
-                var top = logits.topk(TopLogits, -1);
-                var ids = top.indexes.cpu().to_type(ScalarType.Int32).data<int>().ToArray();
-                var values = top.values.cpu().data<float>().ToArray();
-                for (int p = 0; p < prompts.Count; p++)
-                    _top[p] = Enumerable.Range(0, TopLogits).Select(k => (ids[p * TopLogits + k], values[p * TopLogits + k])).ToArray();
-                Choose(logits, _rows);
+                int s = _rows[r];
+                var vector = new SparseVector(matrix.FeatureCount, matrix.RowIndices(r).ToArray(), matrix.RowValues(r).ToArray());
+                int index = _features[s]!.Count;
+                _features[s]!.Add(vector);
+                _listener?.Features(s, index, vector);
             }
-            if (plan.Scope == InterventionScope.Generated)
-                AttachInterventions();
-            if (plan.Features)
-                AttachFeatureReader();
+            return null;
+        });
+    }
 
-            while (true)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                // Unfinished sequences decode on; one that just finished stays one step to have its last token read.
-                var next = _rows.Select((seq, row) => (seq, row)).Where(x => _finish[x.seq] is null || (plan.Features && _features[x.seq]!.Count < _newIds[x.seq].Count)).ToArray();
-                if (next.Length == 0)
-                    break;
-                _cache.Keep(next.Select(x => x.row).ToArray());
-                if (_seen is not null)
-                    Keep(ref _seen, next.Select(x => x.row).ToArray());
-                _rows = next.Select(x => x.seq).ToArray();
-
-                using var scope = NewDisposeScope();
-                var tokens = _rows.Select(s => _newIds[s][^1]).ToArray();
-                var positions = _rows.Select(s => prompts[s].Length + _newIds[s].Count - 1).ToArray();
-                using var step = PackedBatch.Step(tokens, positions, model.Device);
-                var logits = model.LastLogits(step, _cache);
-                Choose(logits, _rows);
-            }
-            return Enumerable.Range(0, prompts.Count).Select(p => new GeneratedAnswer(
-                [.. _newIds[p]], _finish[p]!.Value, _top[p], _features[p]?.ToMatrix(plan.Sae!.Sae.DSae))).ToArray();
-        }
-
-        /// <summary>Picks the next token of every unfinished row's sequence and records whether it ends there.</summary>
-        private void Choose(Tensor logits, int[] rows)
+    private Tensor Seen()
+    {
+        // transformers penalises every id of the sequence, the prompt's included.
+        var seen = zeros([_prompts.Count, _model.Config.VocabSize], ScalarType.Bool, _model.Model.OutputDevice);
+        for (int p = 0; p < _prompts.Count; p++)
         {
-            var uniforms = rows.Select(s => _finish[s] is null && !options.Greedy ? _random[s].NextUniform() : 1.0).ToArray();
-            var chosenTensor = _sampler.Choose(logits, _seen, uniforms);
-            var chosen = chosenTensor.cpu().to_type(ScalarType.Int32).data<int>().ToArray();
-            if (_seen is not null)
-                _seen.scatter_(1, chosenTensor.unsqueeze(1), tensor(true, device: _seen.device).expand(rows.Length, 1));
-            for (int r = 0; r < rows.Length; r++)
-            {
-                int s = rows[r];
-                if (_finish[s] is not null)
-                    continue;
-                _newIds[s].Add(chosen[r]);
-                listener?.Token(s, _newIds[s].Count - 1, chosen[r]);
-                if (stopIds.Contains(chosen[r]))
-                    _finish[s] = FinishReason.Eos;
-                else if (_newIds[s].Count == options.MaxNewTokens)
-                    _finish[s] = FinishReason.Length;
-            }
+            using var ids = tensor(_prompts[p].Select(i => (long)i).ToArray(), device: seen.device);
+            seen[p].index_fill_(0, ids, true);
         }
+        return seen.DetachFromDisposeScope();
+    }
 
-        private void AttachInterventions()
-        {
-            if (plan.Changes.Count > 0)
-                _hooks.Add(Steering.Attach(model, plan.Sae!.Sae, plan.Sae.Layer, plan.Changes));
-        }
+    private static void Keep(ref Tensor t, int[] rows)
+    {
+        if (rows.Length == t.shape[0] && rows.Select((r, i) => r == i).All(x => x))
+            return;
+        using var index = tensor(rows.Select(r => (long)r).ToArray(), device: t.device);
+        var kept = t.index_select(0, index).DetachFromDisposeScope();
+        t.Dispose();
+        t = kept;
+    }
 
-        /// <summary>
-        /// Reads each step's rows at the SAE's layer after the interventions (what flows on): row r is the newest token
-        /// of sequence _rows[r]. Attached after the prompts ran, so only generated tokens are read.
-        /// </summary>
-        private void AttachFeatureReader()
-        {
-            var sae = plan.Sae!.Sae;
-            _hooks.Add(model.Hooks.ResidPost(plan.Sae.Layer).Attach((x, context) =>
-            {
-                var matrix = sae.EncodeSparse(x.to(sae.DType, sae.Device));
-                for (int r = 0; r < _rows.Length; r++)
-                {
-                    int s = _rows[r];
-                    var vector = new SparseVector(matrix.FeatureCount, matrix.RowIndices(r).ToArray(), matrix.RowValues(r).ToArray());
-                    int index = _features[s]!.Count;
-                    _features[s]!.Add(vector);
-                    listener?.Features(s, index, vector);
-                }
-                return null;
-            }));
-        }
+    private void Release()
+    {
+        _cache?.Dispose();
+        _cache = null;
+        _seen?.Dispose();
+        _seen = null;
+    }
 
-        private Tensor Seen()
-        {
-            // transformers penalises every id of the sequence, the prompt's included.
-            var seen = zeros([prompts.Count, model.Config.VocabSize], ScalarType.Bool, model.Model.OutputDevice);
-            for (int p = 0; p < prompts.Count; p++)
-            {
-                using var ids = tensor(prompts[p].Select(i => (long)i).ToArray(), device: seen.device);
-                seen[p].index_fill_(0, ids, true);
-            }
-            return seen.DetachFromDisposeScope();
-        }
+    public void Dispose()
+    {
+        _disposed = true;
+        Release();
+    }
 
-        private static void Keep(ref Tensor t, int[] rows)
-        {
-            if (rows.Length == t.shape[0] && rows.Select((r, i) => r == i).All(x => x))
-                return;
-            using var index = tensor(rows.Select(r => (long)r).ToArray(), device: t.device);
-            var kept = t.index_select(0, index).DetachFromDisposeScope();
-            t.Dispose();
-            t = kept;
-        }
+    private sealed class Attachments : IDisposable
+    {
+        private readonly List<IDisposable> _handles = [];
+
+        public void Add(IDisposable handle) => _handles.Add(handle);
 
         public void Dispose()
         {
-            foreach (var hook in _hooks)
-                hook.Dispose();
-            _cache?.Dispose();
-            _seen?.Dispose();
+            foreach (var handle in _handles)
+                handle.Dispose();
         }
     }
 

@@ -1,5 +1,7 @@
 using SaeExplorer.Core.Features;
 using SaeExplorer.Inference.Capture;
+using SaeExplorer.Inference.Generation;
+using SaeExplorer.Runs.Generation;
 using SaeExplorer.Core.Prompts;
 using SaeExplorer.Inference.Models.Llama;
 using SaeExplorer.Inference.Pipeline;
@@ -13,8 +15,12 @@ using static TorchSharp.torch;
 
 namespace SaeExplorer.Inference.Live;
 
-/// <summary>What the dashboard runs: a resolved model and SAE, the layer the SAE reads (checked against both), where and in what dtype.</summary>
-public sealed record ModelSpec(ModelSource Model, SaeSource Sae, int Layer, ComputeDevice Device, ComputeDType DType, bool IsDemo = false)
+/// <summary>
+/// What the dashboard runs: a resolved model and SAE, the layer the SAE reads (checked against both), where and in what
+/// dtype. With <paramref name="Generation"/> every layer and the head are loaded so the model can answer; without, only
+/// layers 0..Layer (a 70B model read at layer 50 then fits one 141 GB card).
+/// </summary>
+public sealed record ModelSpec(ModelSource Model, SaeSource Sae, int Layer, ComputeDevice Device, ComputeDType DType, bool IsDemo = false, bool Generation = true)
 {
     /// <summary>Resolves the paths and checks the layer, model and SAE against each other (<see cref="LayerCheck"/>).</summary>
     public static ModelSpec Resolve(string modelDirectory, string saePath, int layer, ComputeDevice device = default, ComputeDType dtype = ComputeDType.Float32,
@@ -26,6 +32,12 @@ public sealed record ModelSpec(ModelSource Model, SaeSource Sae, int Layer, Comp
         return new ModelSpec(model, sae, layer, device, dtype, isDemo);
     }
 }
+
+/// <summary>A prompt to answer in the dashboard, how to decode, and the interventions at the SAE's layer.</summary>
+public sealed record LiveGeneration(PromptInput Input, DecodingOptions Decoding, IReadOnlyList<FeatureIntervention> Interventions, InterventionScope Scope = InterventionScope.All);
+
+/// <summary>A finished live answer: the prompt's ids, the answer's ids and texts, how it ended, its per-token features.</summary>
+public sealed record LiveAnswer(int[] PromptIds, int[] NewIds, string[] Tokens, FinishReason FinishReason, SparseFeatureMatrix Features);
 
 /// <summary>Plain facts about the loaded model and SAE, for pages and cache keys.</summary>
 public sealed record ModelInfo(
@@ -85,6 +97,7 @@ internal sealed class LiveModel : IDisposable
     private readonly ResidualCapture _capture;
 
     private readonly ChatFormat _defaultFormat;
+    private readonly Lazy<IReadOnlySet<int>> _stopIds;
 
     private LiveModel(ModelSpec spec, LlamaForCausalLM model, SparseAutoencoder sae, Llama3Tokenizer tokenizer, ChatFormat defaultFormat, ModelInfo info)
     {
@@ -93,6 +106,7 @@ internal sealed class LiveModel : IDisposable
         _model = model;
         _sae = sae;
         _capture = new ResidualCapture(model);
+        _stopIds = new Lazy<IReadOnlySet<int>>(() => StopTokens.Load(spec.Model.Directory));
         Tokenizer = tokenizer;
         Info = info;
     }
@@ -117,8 +131,8 @@ internal sealed class LiveModel : IDisposable
         var sae = SaeFormats.Load(spec.Sae, target.DType, target.Device);
         try
         {
-            progress?.Report($"loading decoder layers 0..{spec.Layer}");
-            var model = LlamaForCausalLM.Load(directory, spec.Layer, withHead: false, target.DType, target.Device);
+            progress?.Report(spec.Generation ? $"loading all {spec.Model.LayerCount} decoder layers and the head" : $"loading decoder layers 0..{spec.Layer}");
+            var model = LlamaForCausalLM.Load(directory, spec.Layer, withHead: spec.Generation, target.DType, target.Device);
             var info = new ModelInfo(spec, spec.Model.HiddenSize, spec.Model.LayerCount, sae.DSae, sae.Config.Architecture,
                 ChatFormats.DisplayName(format), spec.Model.MaxPositions, modelFingerprint, saeFingerprint);
             return new LiveModel(spec, model, sae, tokenizer, format, info);
@@ -132,6 +146,16 @@ internal sealed class LiveModel : IDisposable
 
     public PromptFeatures Analyze(PromptInput input, CancellationToken cancellation)
     {
+        var (encoded, format) = Encode(input);
+        cancellation.ThrowIfCancellationRequested();
+        _capture.Validate([encoded.Ids], [Spec.Layer]);
+        var features = EncodeAtLayer(encoded.Ids);
+        var tokens = encoded.Ids.Select(id => Tokenizer.Decode([id])).ToArray();
+        return new PromptFeatures(encoded.Text, ChatFormats.DisplayName(format), encoded.Ids, tokens, PromptSegments.UserTokenPositions(encoded), features);
+    }
+
+    private (EncodedPrompt Encoded, ChatFormat Format) Encode(PromptInput input)
+    {
         // "auto" is the template read from tokenizer_config.json at load, not re-read for every prompt.
         var format = ChatFormats.Parse(input.ChatFormat) ?? _defaultFormat;
         var encoder = new PromptEncoder(Tokenizer, format, Info.MaxTokens);
@@ -139,12 +163,20 @@ internal sealed class LiveModel : IDisposable
         if (!string.IsNullOrWhiteSpace(input.SystemPrompt) && format != ChatFormat.None)
             messages.Add(new ChatMessage("system", input.SystemPrompt));
         messages.Add(new ChatMessage("user", input.Text ?? ""));
-        var encoded = encoder.Encode(messages);
-        cancellation.ThrowIfCancellationRequested();
-        _capture.Validate([encoded.Ids], [Spec.Layer]);
-        var features = EncodeAtLayer(encoded.Ids);
-        var tokens = encoded.Ids.Select(id => Tokenizer.Decode([id])).ToArray();
-        return new PromptFeatures(encoded.Text, ChatFormats.DisplayName(format), encoded.Ids, tokens, PromptSegments.UserTokenPositions(encoded), features);
+        return (encoder.Encode(messages), format);
+    }
+
+    /// <summary>
+    /// A generation of the answer to <paramref name="request"/>'s prompt, not started: the SAE reads every answer token
+    /// and the interventions apply at its layer. Stepped by <see cref="LiveModelService.GenerateAsync"/>.
+    /// </summary>
+    public (GenerationSession Session, int[] PromptIds) StartGeneration(LiveGeneration request, IGenerationListener listener)
+    {
+        if (!_model.HasHead)
+            throw new InvalidOperationException("this model was loaded for features only (generation off in the settings): turn generation on to have it answer.");
+        var (encoded, _) = Encode(request.Input);
+        var plan = new GenerationPlan(new SaeAtLayer(_sae, Spec.Layer), request.Interventions, request.Scope, Features: true);
+        return (new GenerationSession(_model, [encoded.Ids], request.Decoding, _stopIds.Value, plan, listener), encoded.Ids);
     }
 
     /// <summary>

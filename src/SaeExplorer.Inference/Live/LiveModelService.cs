@@ -1,3 +1,4 @@
+using SaeExplorer.Inference.Generation;
 using SaeExplorer.Inference.Pipeline;
 using SaeExplorer.Inference.Saes;
 
@@ -53,6 +54,40 @@ public sealed class LiveModelService : IDisposable
     /// <summary>The tokens each feature's decoder direction promotes and suppresses through the unembedding.</summary>
     public Task<IReadOnlyList<PromotedTokensResult>> PromotedTokensAsync(IReadOnlyList<int> features, int top = 10, CancellationToken cancellation = default) =>
         _worker.RunAsync(_ => Require().PromotedTokens(features, top), cancellation);
+
+    /// <summary>
+    /// Generates the answer to one prompt a decoding step per worker request, so live prompts of other sessions run
+    /// between the steps of a long answer instead of waiting for it. The listener hears tokens and features on the
+    /// worker thread. Loading another model cancels the answers in progress (their next step refuses).
+    /// </summary>
+    public async Task<LiveAnswer> GenerateAsync(LiveGeneration request, IGenerationListener listener, CancellationToken cancellation = default)
+    {
+        var (session, promptIds, owner) = await _worker.RunAsync(_ =>
+        {
+            var model = Require();
+            var (s, ids) = model.StartGeneration(request, listener);
+            return (s, ids, model);
+        }, cancellation).ConfigureAwait(false);
+        try
+        {
+            while (await _worker.RunAsync(ct =>
+            {
+                if (!ReferenceEquals(_model, owner))
+                    throw new InvalidOperationException("another model was loaded while this answer was being generated; generate it again.");
+                return session.Step(ct);
+            }, cancellation).ConfigureAwait(false))
+            {
+            }
+            var answer = await _worker.RunAsync(_ => session.Results()[0], cancellation).ConfigureAwait(false);
+            var tokenizer = owner.Tokenizer;
+            return new LiveAnswer(promptIds, answer.NewIds, [.. answer.NewIds.Select(id => tokenizer.Decode([id]))], answer.FinishReason, answer.Features!);
+        }
+        finally
+        {
+            // The cache lives on the worker's device: free it there, also when cancelled.
+            await _worker.RunAsync(_ => session.Dispose(), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Decodes token ids one by one (no tensors: runs on the caller's thread).</summary>
     public IReadOnlyList<string> TokenTexts(IEnumerable<int> ids)

@@ -25,6 +25,12 @@ public sealed class SaeExplorerOptions
     public string DType { get; set; } = "float32";
 
     /// <summary>
+    /// Load every layer and the head so the Generate page can answer (default). Off, only layers 0..Layer load: a
+    /// 70B model read at layer 50 then fits one 141 GB card, and Generate says generation is off.
+    /// </summary>
+    public bool Generation { get; set; } = true;
+
+    /// <summary>
     /// Folders under which Settings may open models, SAEs and prompt files (besides the data directory). A path
     /// outside every root is refused, so a dashboard reachable by others cannot be pointed at arbitrary files.
     /// </summary>

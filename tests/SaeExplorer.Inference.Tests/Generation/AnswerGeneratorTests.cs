@@ -146,6 +146,29 @@ public sealed class AnswerGeneratorTests(GenerationModel fixture) : IClassFixtur
     }
 
     [Fact]
+    public void Two_sessions_stepped_in_turn_on_one_model_give_the_answers_each_gives_alone()
+    {
+        var prompt = new[] { Golden.PromptIds[4] };
+        var steer = new GenerationPlan(Sae, [FeatureIntervention.Add(8, 40f)], Features: true);
+        var plainAlone = AnswerGenerator.Generate(fixture.Model, prompt, new DecodingOptions(10), Stop, new GenerationPlan(Sae, Features: true))[0];
+        var steeredAlone = AnswerGenerator.Generate(fixture.Model, prompt, new DecodingOptions(10), Stop, steer)[0];
+
+        using var plain = new GenerationSession(fixture.Model, prompt, new DecodingOptions(10), Stop, new GenerationPlan(Sae, Features: true));
+        using var steered = new GenerationSession(fixture.Model, prompt, new DecodingOptions(10), Stop, steer);
+        bool a = true, b = true;
+        while (a || b)
+        {
+            a = a && plain.Step();
+            b = b && steered.Step();
+        }
+        Assert.Equal(plainAlone.NewIds, plain.Results()[0].NewIds);
+        Assert.Equal(steeredAlone.NewIds, steered.Results()[0].NewIds);
+        Assert.NotEqual(plainAlone.NewIds, steeredAlone.NewIds);
+        Assert.Equal(plainAlone.Features!.ToDense(), plain.Results()[0].Features!.ToDense());
+        Assert.Equal(steeredAlone.Features!.ToDense(), steered.Results()[0].Features!.ToDense());
+    }
+
+    [Fact]
     public void Cancelling_stops_between_steps()
     {
         using var cts = new CancellationTokenSource();

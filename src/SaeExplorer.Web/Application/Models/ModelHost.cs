@@ -70,7 +70,7 @@ public sealed class ModelHost(LiveModelService models, IOptions<SaeExplorerOptio
                 var demo = await Task.Run(() => DemoModel.EnsureCreated(Path.Combine(dataDirectory, "demo"), progress, cancellation), cancellation);
                 spec = ModelSpec.Resolve(demo.ModelDirectory, demo.SaePath, demo.Layer, isDemo: true);
             }
-            var info = await models.LoadAsync(spec, progress, cancellation);
+            var info = await models.LoadAsync(spec with { Generation = _options.Generation }, progress, cancellation);
             Set(new ModelStatus(ModelState.Ready, Describe(info), info));
             return info;
         }
