@@ -56,8 +56,10 @@ PY
 fi
 
 if [ "${SKIP_SPEED:-0}" != 1 ]; then
-  PYTHONUNBUFFERED=1 OUT="$OUT" python3 bench/reference/hf_generate_baseline.py > "$OUT/hf_generate_baseline.log" 2>&1 || { tail -20 "$OUT/hf_generate_baseline.log"; exit 1; }
-  "$APP/saex-bench" generate --synthetic llama-3.3-70b --layers 4,8 --batch-sizes 1,64 --new-tokens 64 --features --out "$OUT/saex_generate_bench.json" > /dev/null 2> "$OUT/saex_generate_bench.log"
+  DEPTHS=${DEPTHS:-4,8}
+  REPS=${REPS:-3}
+  PYTHONUNBUFFERED=1 OUT="$OUT" DEPTHS="$DEPTHS" REPS="$REPS" python3 bench/reference/hf_generate_baseline.py > "$OUT/hf_generate_baseline.log" 2>&1 || { tail -20 "$OUT/hf_generate_baseline.log"; exit 1; }
+  "$APP/saex-bench" generate --synthetic llama-3.3-70b --layers "$DEPTHS" --batch-sizes 1,64 --new-tokens 64 --reps "$REPS" --features --out "$OUT/saex_generate_bench.json" > /dev/null 2> "$OUT/saex_generate_bench.log"
   python3 - "$OUT" <<'PY'
 import json, sys
 out = sys.argv[1]

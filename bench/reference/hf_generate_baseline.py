@@ -8,6 +8,7 @@ OUT = os.environ.get("OUT", "/tmp/out")
 DEPTHS = [int(x) for x in os.environ.get("DEPTHS", "4,8").split(",")]
 BATCHES = [int(x) for x in os.environ.get("BATCHES", "1,64").split(",")]
 NEW = int(os.environ.get("NEW_TOKENS", "64"))
+REPS = int(os.environ.get("REPS", "3"))
 os.makedirs(OUT, exist_ok=True)
 res = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__}
 
@@ -52,8 +53,8 @@ with torch.inference_mode():
             mask = torch.ones_like(ids)
             gen = lambda n: m.generate(input_ids=ids, attention_mask=mask, max_new_tokens=n, do_sample=False)
             assert gen(1 + NEW).shape[1] == 60 + 1 + NEW
-            t1 = timeit(lambda: gen(1))
-            tn = timeit(lambda: gen(1 + NEW))
+            t1 = timeit(lambda: gen(1), REPS)
+            tn = timeit(lambda: gen(1 + NEW), REPS)
             r[f"bs{b}_step_s"] = (tn - t1) / NEW
         by[nl] = r
         log(nl, {k: f"{v*1e3:.3f} ms" for k, v in r.items()})
