@@ -138,3 +138,45 @@ public sealed class GenerateCommandTests
         Assert.False(File.Exists(output));
     }
 }
+
+public sealed class RunGenerateTests
+{
+    [Fact]
+    public void Run_with_generate_writes_the_answers_and_their_counts_and_agrees_with_saex_generate()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var sae = Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt");
+        var store = Path.Combine(tmp.Path, "store.db");
+        var output = Path.Combine(tmp.Path, "out");
+        string[] args = ["run", "--model", FixturePaths.TinyModel, "--sae", sae, "--layer", "2", "--store", store, "--out", output,
+            "--batch-size", "32", "--generate", "--max-new-tokens", "8"];
+
+        var first = Saex.Run(args);
+        Assert.True(first.ExitCode == 0, first.StdErr);
+        Assert.Contains("answers: 0 in", first.StdErr);
+        var lines = File.ReadAllLines(Path.Combine(output, "answers.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(300, lines.Length);
+        Assert.Equal("standard/how-vaccines-work", lines[0].GetProperty("id").GetString());
+        Assert.All(lines, l => Assert.InRange(l.GetProperty("answer_tokens").GetInt32(), 1, 8));
+
+        using var diff = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "feature_diff.json")));
+        var answers = diff.RootElement.GetProperty("answers");
+        Assert.Equal(["standard", "padding", "spaces", "novice", "expert", "guru"], answers.EnumerateObject().Select(c => c.Name));
+        foreach (var condition in answers.EnumerateObject())
+        {
+            Assert.Equal(50, condition.Value.GetProperty("answers").GetInt32());
+            var tokens = lines.Where(l => l.GetProperty("id").GetString()!.StartsWith(condition.Name + "/")).Average(l => l.GetProperty("answer_tokens").GetInt32());
+            Assert.Equal(tokens, condition.Value.GetProperty("mean_answer_tokens").GetDouble(), 9);
+            Assert.InRange(condition.Value.GetProperty("mean_active_count").GetDouble(), 1, 256);
+        }
+
+        // saex generate with the same model, SAE and decoding gives the same answers from the same store, computing none.
+        var generated = Path.Combine(tmp.Path, "answers.jsonl");
+        var again = Saex.Run("generate", "--model", FixturePaths.TinyModel, "--prompt-set", "builtin", "--sae", sae, "--layer", "2",
+            "--max-new-tokens", "8", "--store", store, "--out", generated);
+        Assert.True(again.ExitCode == 0, again.StdErr);
+        Assert.Contains("300 prompts: 300 answered", again.StdErr);
+        var other = File.ReadAllLines(generated).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(lines.Select(l => l.GetProperty("token_ids").GetRawText()), other.Select(l => l.GetProperty("token_ids").GetRawText()));
+    }
+}

@@ -98,16 +98,7 @@ internal static class GenerateCommand
                                 $"{a.Decoding.Describe()}{(a.Interventions.Count > 0 ? "; " + string.Join(", ", a.Interventions) + $" on {a.Scope.ToString().ToLowerInvariant()} tokens" : "")}");
         var results = job.Run(featureStore, new RunCommand.ProgressPrinter());
 
-        var tokenizer = Llama3Tokenizer.Load(model.Directory);
-        var interventions = InterventionJson.From(a.Interventions, a.Scope);
-        var decoding = DecodingJson.From(a.Decoding);
-        AnswersFile.Write(a.Out, results.Select(r =>
-        {
-            var ids = r.Answer.NewIds;
-            var textIds = r.Answer.FinishReason == FinishReasons.Eos ? ids[..^1] : ids;
-            return new AnswerLine(r.Prompt.Id, tokenizer.Decode(textIds), ids, r.Answer.FinishReason, r.Prompt.Ids.Length, ids.Length,
-                interventions, decoding, a.Decoding.Seed, Math.Round(r.Answer.Seconds, 3));
-        }));
+        AnswersFile.Write(a.Out, AnswerLines.From(results, Llama3Tokenizer.Load(model.Directory), job.Settings));
         int tokens = results.Where(r => !r.Reused).Sum(r => r.Answer.NewIds.Length);
         Console.Error.WriteLine($"wrote {a.Out}: {results.Count} answers ({tokens} new tokens generated) in {clock.Elapsed.TotalSeconds:F1}s");
         return 0;

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using SaeExplorer.Core.Experiments;
+using SaeExplorer.Inference.Generation;
 using SaeExplorer.Inference.Pipeline;
+using SaeExplorer.Inference.Tokenization;
+using SaeExplorer.Runs.Generation;
 using SaeExplorer.Inference.Saes;
 using SaeExplorer.Runs;
 using SaeExplorer.Runs.Settings;
@@ -18,13 +21,21 @@ internal static class RunCommand
     public static Command Create()
     {
         var options = new ExperimentOptions("saex-out");
-        var command = new Command("run", "Run an experiment: capture → SAE encode → store → analysis.");
+        var generate = new Option<bool>("--generate") { Description = "also answer every prompt (greedy; the SAE reads the answers): answers.jsonl, answer counts in feature_diff.json" };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "with --generate: most tokens per answer", DefaultValueFactory = _ => DecodingOptions.DefaultMaxNewTokens };
+        var command = new Command("run", "Run an experiment: capture → SAE encode → store → analysis (→ answers with --generate).");
         options.AddTo(command);
-        command.SetAction(r => CliRunner.Run("run", () => Run(options.Resolve(r))));
+        command.Options.Add(generate);
+        command.Options.Add(maxNew);
+        command.SetAction(r => CliRunner.Run("run", () =>
+        {
+            var decoding = r.GetValue(generate) ? new DecodingOptions(r.GetValue(maxNew)).Validated() : null;
+            return Run(options.Resolve(r), decoding);
+        }));
         return command;
     }
 
-    private static int Run(ExperimentSetup a)
+    private static int Run(ExperimentSetup a, DecodingOptions? generate)
     {
         var clock = Stopwatch.StartNew();
         var request = a.Request;
@@ -38,7 +49,18 @@ internal static class RunCommand
         var result = lifecycle.Execute(experiment.Spec(setHash), _ => new ExperimentPipeline().Run(experiment, featureStore, printer),
             r => (r.ComputedCount, r.CachedCount));
 
-        var files = ExperimentArtefacts.Write(result, request.Layer, a.PoolName, request.DType.Name(), a.Out);
+        ExperimentAnswers? answers = null;
+        if (generate is not null)
+        {
+            var prompts = AnswerPrompts.FromPromptSet(request.PromptSet, request.PromptSet.Name, request.Model, request.ChatFormat);
+            var job = AnswerJob.Prepare(new AnswerRequest(request.Model, request.Sae, request.Layer, request.Device, request.DType, generate, [],
+                BatchSize: request.BatchSize), prompts);
+            int toGenerate = job.Missing(featureStore).Count;
+            Console.Error.WriteLine($"answers: {prompts.Count - toGenerate} in {a.Store}, {toGenerate} to generate ({generate.Describe()})");
+            var results = job.Run(featureStore, printer);
+            answers = new ExperimentAnswers(results, AnswerLines.From(results, Llama3Tokenizer.Load(request.Model.Directory), job.Settings));
+        }
+        var files = ExperimentArtefacts.Write(result, request.Layer, a.PoolName, request.DType.Name(), a.Out, answers);
         Console.Error.WriteLine($"computed {result.ComputedCount}, reused {result.CachedCount}; store {a.Store} is {featureStore.FileSizeBytes / 1e6:F1} MB");
         if (result.Quality is { } q)
             Console.Error.WriteLine(QualityLine(q));

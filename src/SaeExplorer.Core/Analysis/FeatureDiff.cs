@@ -61,8 +61,9 @@ public static class FeatureDiff
     /// <c>feature_diff.json</c>: snake_case keys in a fixed order, conditions keyed by name, numbers in invariant
     /// (JSON) form, so two runs on the same data give byte-identical files.
     /// </summary>
-    public static string ToJson(FeatureDiffReport report) =>
-        CoreJsonContext.FileText(FeatureDiffJson.From(report), CoreJsonContext.Default.FeatureDiffJson);
+    /// <param name="answers">with generated answers, their per-condition counts go under <c>answers</c></param>
+    public static string ToJson(FeatureDiffReport report, IReadOnlyList<AnswerCounts>? answers = null) =>
+        CoreJsonContext.FileText(FeatureDiffJson.From(report, answers), CoreJsonContext.Default.FeatureDiffJson);
 
     /// <summary>
     /// The prompts of a contrast's two sides (input order), after checking the input and the contrast: both conditions

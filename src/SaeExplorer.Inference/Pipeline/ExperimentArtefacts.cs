@@ -1,5 +1,8 @@
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Exports;
+using SaeExplorer.Inference.Generation;
+using SaeExplorer.Runs.Contracts;
+using SaeExplorer.Runs.Generation;
 
 namespace SaeExplorer.Inference.Pipeline;
 
@@ -13,12 +16,14 @@ namespace SaeExplorer.Inference.Pipeline;
 /// <item><c>features_layer{L}.pt</c> — <c>features</c> float32 [N, d_sae] (dense, pooled SAE activations),
 /// <c>active_counts</c> int64 [N], the same <c>ids</c>/<c>conditions</c>/<c>topics</c>, <c>layer</c>, <c>pooling</c>,
 /// <c>sae_fingerprint</c>.</item>
-/// <item><c>feature_diff.json</c> — per-condition counts and the contrasts (see <see cref="FeatureDiff.ToJson"/>).</item>
+/// <item><c>feature_diff.json</c> — per-condition counts and the contrasts (see <see cref="FeatureDiff.ToJson"/>); with
+/// answers, their per-condition length and max-pooled feature counts under <c>answers</c>.</item>
+/// <item><c>answers.jsonl</c> (with answers) — one <see cref="AnswerLine"/> per prompt, prompt-set order.</item>
 /// </list>
 /// </summary>
 public static class ExperimentArtefacts
 {
-    public static IReadOnlyList<string> Write(ExperimentResult result, int layer, string pooling, string dtype, string directory)
+    public static IReadOnlyList<string> Write(ExperimentResult result, int layer, string pooling, string dtype, string directory, ExperimentAnswers? answers = null)
     {
         Directory.CreateDirectory(directory);
         int n = result.Prompts.Count;
@@ -64,8 +69,18 @@ public static class ExperimentArtefacts
         });
         var diffPath = Path.Combine(directory, "feature_diff.json");
         var partial = diffPath + ".partial";
-        File.WriteAllText(partial, FeatureDiff.ToJson(result.Report));
+        var conditionOf = result.Prompts.ToDictionary(p => p.Prompt.Id, p => p.Prompt.Condition, StringComparer.Ordinal);
+        var counts = answers is null ? null : AnswerFeatureCounts.Summarise(answers.Results.Select(r =>
+            new AnswerFeatures(conditionOf[r.Prompt.Id], r.Answer.FinishReason == FinishReasons.Eos, r.Answer.Features!)));
+        File.WriteAllText(partial, FeatureDiff.ToJson(result.Report, counts));
         File.Move(partial, diffPath, overwrite: true);
-        return [activationsPath, featuresPath, diffPath];
+        if (answers is null)
+            return [activationsPath, featuresPath, diffPath];
+        var answersPath = Path.Combine(directory, "answers.jsonl");
+        AnswersFile.Write(answersPath, answers.Lines);
+        return [activationsPath, featuresPath, diffPath, answersPath];
     }
 }
+
+/// <summary>The experiment's prompts answered (with the run's SAE reading every answer token), and their file lines.</summary>
+public sealed record ExperimentAnswers(IReadOnlyList<AnswerResult> Results, IReadOnlyList<AnswerLine> Lines);
