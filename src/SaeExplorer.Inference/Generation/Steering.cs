@@ -9,28 +9,17 @@ namespace SaeExplorer.Inference.Generation;
 public static class Steering
 {
     /// <summary>
-    /// Attaches <paramref name="interventions"/> to <c>blocks.{layer}.hook_resid_post</c> until the handle is disposed.
-    /// Clamps read the features of the residual as it arrives, before any change of this call is applied, so the
-    /// order of the list does not matter.
+    /// Attaches <paramref name="interventions"/> to <c>blocks.{layer}.hook_resid_post</c> until the handle is disposed;
+    /// they change every row that passes (which rows pass — the prompt's or only the answer's — is the caller's choice
+    /// of when to attach). Clamps read the features of the residual as it arrives, before any change of this call is
+    /// applied, so the order of the list does not matter.
     /// </summary>
-    /// <param name="fromPosition">
-    /// the first position changed (0: every position; a prompt's length: its generated tokens only, when the whole
-    /// sequence is recomputed at every step)
-    /// </param>
-    public static IDisposable Attach(LlamaForCausalLM model, SparseAutoencoder sae, int layer, IReadOnlyList<FeatureIntervention> interventions, int fromPosition = 0)
+    public static IDisposable Attach(LlamaForCausalLM model, SparseAutoencoder sae, int layer, IReadOnlyList<FeatureIntervention> interventions)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(fromPosition);
         FeatureIntervention.Check(interventions, sae.DSae);
         if (sae.DIn != model.Config.HiddenSize)
             throw new ArgumentException($"the SAE reads {sae.DIn}-wide activations, the model's residual stream is {model.Config.HiddenSize} wide", nameof(sae));
-        return model.Hooks.ResidPost(layer).Attach((x, context) =>
-        {
-            if (fromPosition == 0)
-                return Apply(x, sae, interventions);
-            // Rows at earlier positions keep the residual as it came.
-            var changed = (context.Batch.Positions >= fromPosition).unsqueeze(1);
-            return where(changed, Apply(x, sae, interventions), x);
-        });
+        return model.Hooks.ResidPost(layer).Attach((x, _) => Apply(x, sae, interventions));
     }
 
     private static Tensor Apply(Tensor x, SparseAutoencoder sae, IReadOnlyList<FeatureIntervention> interventions)

@@ -16,12 +16,15 @@ public sealed class AnswerGeneratorTests(GenerationModel fixture) : IClassFixtur
     private SaeAtLayer Sae => new(fixture.Sae, 2);
 
     [Fact]
-    public void Steering_the_generated_tokens_only_equals_the_uncached_decoder_steering_positions_past_the_prompt()
+    public void Steering_the_generated_tokens_only_equals_the_uncached_decoder_adding_the_direction_past_the_prompt()
     {
         var prompt = Golden.PromptIds[0];
         var steer = new[] { FeatureIntervention.Add(8, 40f) };
+        // Reference: the whole sequence recomputed each step, x + 40 · W_dec[:, 8] on the rows past the prompt only.
         GeneratedTokens reference;
-        using (Steering.Attach(fixture.Model, fixture.Sae, 2, steer, fromPosition: prompt.Length))
+        using (var direction = fixture.Sae.DecoderWeight[8].clone())
+        using (fixture.Model.Hooks.ResidPost(2).Attach((x, context) =>
+                   where((context.Batch.Positions >= prompt.Length).unsqueeze(1), x + direction * 40f, x)))
             reference = UncachedGreedyDecoder.Generate(fixture.Model, prompt, 12, Stop);
         var plain = AnswerGenerator.Generate(fixture.Model, [prompt], new DecodingOptions(12), Stop)[0];
         var generatedOnly = AnswerGenerator.Generate(fixture.Model, [prompt], new DecodingOptions(12), Stop, new GenerationPlan(Sae, steer, InterventionScope.Generated))[0];
