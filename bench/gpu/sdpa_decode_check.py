@@ -1,25 +1,26 @@
 # Which layout of a decoding step's attention gives bit-identical bfloat16 results to transformers' call
-# (q [1, H, 1, d], unrepeated KV with enable_gqa): run on the GPU machine; prints the count of equal outputs per variant.
+# (q [n, H, 1, d], unrepeated KV with enable_gqa): run on the GPU machine; prints the count of equal outputs per variant.
 import torch, torch.nn.functional as F
 torch.manual_seed(0)
-dev="cuda"
-for (H,kvH,hd,L) in [(4,2,8,40),(4,2,8,77),(64,8,128,90)]:
-    g=H//kvH
-    res={}
-    for trial in range(50):
-        q=torch.randn(1,H,1,hd,device=dev,dtype=torch.bfloat16)
-        cache_k=torch.randn(1,kvH,200,hd,device=dev,dtype=torch.bfloat16)
-        cache_v=torch.randn(1,kvH,200,hd,device=dev,dtype=torch.bfloat16)
-        k=cache_k[:,:,:L].contiguous(); v=cache_v[:,:,:L].contiguous()
-        A=F.scaled_dot_product_attention(q,k,v,enable_gqa=True,scale=hd**-0.5)
-        variants={
-          "grouped_nomask_view": F.scaled_dot_product_attention(q.view(1,kvH,g,hd),cache_k.narrow(2,0,L),cache_v.narrow(2,0,L)).reshape(1,H,1,hd),
-          "grouped_nomask_contig": F.scaled_dot_product_attention(q.view(1,kvH,g,hd),k,v).reshape(1,H,1,hd),
-          "grouped_mask": F.scaled_dot_product_attention(q.view(1,kvH,g,hd),cache_k.narrow(2,0,L),cache_v.narrow(2,0,L),attn_mask=torch.ones(1,1,1,L,dtype=torch.bool,device=dev)).reshape(1,H,1,hd),
-          "repeat_nomask": F.scaled_dot_product_attention(q,k.repeat_interleave(g,1),v.repeat_interleave(g,1)),
-          "gqa_view": F.scaled_dot_product_attention(q,cache_k.narrow(2,0,L),cache_v.narrow(2,0,L),enable_gqa=True),
-          "repeat_mask": F.scaled_dot_product_attention(q,k.repeat_interleave(g,1),v.repeat_interleave(g,1),attn_mask=torch.ones(1,1,1,L,dtype=torch.bool,device=dev)),
+dev = "cuda"
+for (n, H, kvH, hd, L) in [(1, 4, 2, 8, 40), (10, 4, 2, 8, 77), (1, 64, 8, 128, 90), (64, 64, 8, 128, 124), (64, 64, 8, 128, 600), (1, 64, 8, 128, 600)]:
+    g = H // kvH
+    res = {}
+    for trial in range(20):
+        q = torch.randn(n, H, 1, hd, device=dev, dtype=torch.bfloat16)
+        cache_k = torch.randn(n, kvH, 700, hd, device=dev, dtype=torch.bfloat16)
+        cache_v = torch.randn(n, kvH, 700, hd, device=dev, dtype=torch.bfloat16)
+        k = cache_k[:, :, :L].contiguous(); v = cache_v[:, :, :L].contiguous()
+        A = F.scaled_dot_product_attention(q, k, v, enable_gqa=True, scale=hd ** -0.5)
+        kv_view = (cache_k.narrow(2, 0, L), cache_v.narrow(2, 0, L))
+        # per group j: the query heads j, g + j, ... would be wrong; heads of KV head c are c*g .. c*g+g-1
+        qg = q.view(n, kvH, g, hd)
+        per_group = torch.stack([F.scaled_dot_product_attention(qg[:, :, j:j + 1, :], *kv_view) for j in range(g)], dim=2).reshape(n, H, 1, hd)
+        variants = {
+            "grouped": F.scaled_dot_product_attention(qg, *kv_view).reshape(n, H, 1, hd),
+            "repeat": F.scaled_dot_product_attention(q, k.repeat_interleave(g, 1), v.repeat_interleave(g, 1)),
+            "per_group": per_group,
         }
-        for n,B in variants.items():
-            res[n]=res.get(n,0)+int(torch.equal(A,B))
-    print((H,kvH,hd,L),"bit-equal to transformers' enable_gqa call out of 50:",res)
+        for name, B in variants.items():
+            res[name] = res.get(name, 0) + int(torch.equal(A, B))
+    print((n, H, kvH, hd, L), "bit-equal to transformers' enable_gqa call out of 20:", res, flush=True)

@@ -119,16 +119,30 @@ public sealed class LlamaAttention : Module<Tensor, Tensor>
         cache.Values.scatter_(2, index, v.unsqueeze(2));
         var keys = cache.Keys.narrow(2, 0, step.KeyCount);
         var values = cache.Values.narrow(2, 0, step.KeyCount);
-        if (_kvHeads != _heads)
+        Tensor attn;
+        if (_kvHeads == _heads)
+            attn = functional.scaled_dot_product_attention(q.unsqueeze(2), keys, values, step.KeyMask, 0.0, false);
+        else if (n == 1)
         {
-            // The KV heads repeated for their query heads, as transformers' decoding passes them: grouping the query
-            // heads over one KV head instead reads less but rounds differently in bfloat16 (measured on an H200:
-            // bench/gpu/sdpa_decode_check.py), and greedy answers then drift from the reference.
+            // One sequence: the KV heads repeated for their query heads, as transformers' decoding passes them; the copy
+            // is small at batch 1.
             long keyCount = step.KeyCount, groups = _heads / _kvHeads;
             keys = keys.unsqueeze(2).expand(n, _kvHeads, groups, keyCount, _headDim).reshape(n, _heads, keyCount, _headDim);
             values = values.unsqueeze(2).expand(n, _kvHeads, groups, keyCount, _headDim).reshape(n, _heads, keyCount, _headDim);
+            attn = functional.scaled_dot_product_attention(q.unsqueeze(2), keys, values, step.KeyMask, 0.0, false);
         }
-        var attn = functional.scaled_dot_product_attention(q.unsqueeze(2), keys, values, step.KeyMask, 0.0, false);
+        else
+        {
+            // A batch: the j-th query head of every KV head attends in one call, one query row per head, over the cache
+            // as it is — no copy of it per step. Each call is one query per head, as in transformers' call; the single
+            // call with the query heads grouped over their KV head [B, kv heads, groups, d] rounds differently in
+            // bfloat16 and lets greedy answers drift (bench/gpu/sdpa_decode_check.py measures the three layouts).
+            var grouped = q.view(n, _kvHeads, _heads / _kvHeads, _headDim);
+            var parts = Enumerable.Range(0, _heads / _kvHeads)
+                .Select(j => functional.scaled_dot_product_attention(grouped.narrow(2, j, 1), keys, values, step.KeyMask, 0.0, false))
+                .ToArray();
+            attn = cat(parts, 2);
+        }
         return o_proj.forward(attn.reshape(n, qWidth)).MoveToOuterDisposeScope();
     }
 }
