@@ -139,9 +139,6 @@ public sealed class GenerationSession : IDisposable
         _sampler = new TokenSampler(options);
     }
 
-    /// <summary>True once every sequence has ended (and, with features, had its last token read).</summary>
-    public bool Done => _done;
-
     /// <summary>Runs the next forward pass; false when the generation had already finished.</summary>
     public bool Step(CancellationToken cancellation = default)
     {
@@ -180,7 +177,7 @@ public sealed class GenerationSession : IDisposable
         return true;
     }
 
-    /// <summary>Every prompt's answer, in input order; only once <see cref="Done"/>.</summary>
+    /// <summary>Every prompt's answer, in input order; only once <see cref="Step"/> has returned false.</summary>
     public IReadOnlyList<GeneratedAnswer> Results()
     {
         if (!_done)

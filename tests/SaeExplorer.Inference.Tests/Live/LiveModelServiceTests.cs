@@ -1,7 +1,9 @@
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Features;
+using SaeExplorer.Inference.Generation;
 using SaeExplorer.Inference.Live;
+using SaeExplorer.Runs.Generation;
 using SaeExplorer.Inference.Pipeline;
 using SaeExplorer.Runs.Settings;
 using SaeExplorer.Tests;
@@ -56,6 +58,43 @@ public sealed class LiveModelServiceTests
         for (int i = 0; i < 5; i++)
             await service.AnalyzeAsync(new PromptInput($"prompt number {i} about sparse autoencoders"));
         Assert.Equal(before, service.LiveTensors);
+    }
+
+    [Fact]
+    public async Task A_live_answer_equals_the_generator_s_and_answers_leave_no_tensors_behind_even_when_cancelled()
+    {
+        using var service = new LiveModelService();
+        await service.LoadAsync(Spec);
+        var request = new LiveGeneration(new PromptInput("Explain how a hash map handles collisions."), new DecodingOptions(12),
+            [FeatureIntervention.Clamp(5, 2f)]);
+        await service.GenerateAsync(request, new NoListener());
+        await service.AnalyzeAsync(new PromptInput("warm up"));
+        long before = service.LiveTensors;
+
+        var answer = await service.GenerateAsync(request, new NoListener());
+        Assert.Equal(answer.NewIds.Length, answer.Tokens.Length);
+        Assert.Equal(answer.NewIds.Length, answer.Features.TokenCount);
+        var expected = await service.RunWithLoadedAsync((loaded, _) => AnswerGenerator.Generate(loaded!.Model, [answer.PromptIds], new DecodingOptions(12),
+            new HashSet<int> { 128001, 128008, 128009 }, new GenerationPlan(new SaeAtLayer(loaded.Sae, 2), [FeatureIntervention.Clamp(5, 2f)], Features: true))[0]);
+        Assert.Equal(expected.NewIds, answer.NewIds);
+        Assert.Equal(expected.Features!.ToDense(), answer.Features.ToDense());
+
+        using var cts = new CancellationTokenSource();
+        var cancelling = new NoListener(onToken: cts.Cancel);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            service.GenerateAsync(request with { Decoding = new DecodingOptions(500) }, cancelling, cts.Token));
+        // A live prompt still runs afterwards, and nothing of either answer is left on the worker.
+        await service.AnalyzeAsync(new PromptInput("still here"));
+        Assert.Equal(before, service.LiveTensors);
+    }
+
+    private sealed class NoListener(Action? onToken = null) : IGenerationListener
+    {
+        public void Token(int prompt, int index, int tokenId) => onToken?.Invoke();
+
+        public void Features(int prompt, int index, SparseVector features)
+        {
+        }
     }
 
     [Fact]

@@ -16,17 +16,13 @@ public sealed class KvCache : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(sequences, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Sequences = sequences;
-        Capacity = capacity;
         _layers = layerDevices.Select(d => new LayerCache(
             zeros([sequences, kvHeads, capacity, headDim], dtype, d).DetachFromDisposeScope(),
             zeros([sequences, kvHeads, capacity, headDim], dtype, d).DetachFromDisposeScope())).ToArray();
     }
 
-    /// <summary>How many sequences (rows) the cache holds now.</summary>
+    /// <summary>How many sequences (rows) the cache holds now; each has room for its prompt and every token it may generate.</summary>
     public int Sequences { get; private set; }
-
-    /// <summary>Positions per sequence: the prompt plus every token it may generate.</summary>
-    public int Capacity { get; }
 
     internal LayerCache Layer(int layer) => _layers[layer];
 
