@@ -28,6 +28,12 @@ public sealed class ScreenshotTests(DashboardFixture dashboard)
                 await page.GetByTestId("feature-row").Nth(1).ClickAsync();
                 await Assertions.Expect(page.GetByText("Heat: feature")).ToBeVisibleAsync();
             }),
+            ("generate", "/generate?prompt=Explain%20how%20a%20hash%20map%20handles%20collisions.&steer=add:5:20&max=40", async page =>
+            {
+                await page.GetByTestId("generate").ClickAsync();
+                await Assertions.Expect(page.GetByTestId("answer-steered").GetByTestId("answer-status")).ToContainTextAsync("tokens ·", new() { Timeout = 60_000 });
+                await Assertions.Expect(page.GetByTestId("answer-baseline").GetByTestId("answer-status")).ToContainTextAsync("tokens ·", new() { Timeout = 60_000 });
+            }),
             ("compare", dashboard.WithBuiltInRun("/compare"), async page =>
             {
                 await Assertions.Expect(page.GetByTestId("differential-link").First).ToBeVisibleAsync();
