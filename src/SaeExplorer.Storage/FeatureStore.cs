@@ -212,6 +212,13 @@ public sealed class FeatureStore : IFeatureCache, IRunStore, IAnswerStore, IDisp
         return true;
     }
 
+    public bool ContainsAnswer(string key)
+    {
+        ThrowIfDisposed();
+        CheckKey(key);
+        return Guard(() => _answers.Exists(Query.EQ("_id", key)));
+    }
+
     /// <summary>Stores (or replaces) one answer in a single transaction: after a crash it is all there or absent.</summary>
     public void PutAnswer(string key, StoredAnswer answer)
     {

@@ -268,11 +268,13 @@ public sealed class AnswerStoreTests
         using (var store = FeatureStore.Open(path))
         {
             Assert.False(store.TryGetAnswer(new string('a', 64), out _));
+            Assert.False(store.ContainsAnswer(new string('a', 64)));
             store.PutAnswer(new string('a', 64), answer);
             store.PutAnswer(new string('b', 64), answer with { NewIds = [10, 12], FinishReason = "length", Features = null });
         }
         using (var store = FeatureStore.Open(path))
         {
+            Assert.True(store.ContainsAnswer(new string('a', 64)));
             Assert.True(store.TryGetAnswer(new string('a', 64), out var back));
             Assert.Equal(answer.PromptIds, back.PromptIds);
             Assert.Equal(answer.NewIds, back.NewIds);

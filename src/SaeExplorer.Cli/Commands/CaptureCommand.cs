@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using SaeExplorer.Core.Prompts;
 using SaeExplorer.Inference.Capture;
 using SaeExplorer.Inference.Loading;
 using SaeExplorer.Inference.Models.Llama;
@@ -69,22 +68,9 @@ internal static class CaptureCommand
         var model = SourceResolver.Model(a.Model);
         LayerCheck.EnsureExist(model, layers);
 
-        var prompts = PromptJsonl.Read(a.Prompts);
         var format = ChatFormats.Resolve(a.ChatFormat, a.Model);
-        var encoder = new PromptEncoder(Llama3Tokenizer.Load(a.Model), format, model.MaxPositions);
-        var encoded = new int[prompts.Count][];
-        for (int i = 0; i < prompts.Count; i++)
-        {
-            var p = prompts[i];
-            try
-            {
-                encoded[i] = (p.IsChat ? encoder.Encode(p.Messages!) : encoder.EncodeRaw(p.Text!)).Ids;
-            }
-            catch (InvalidPromptException e)
-            {
-                throw new InvalidPromptException($"{a.Prompts}: prompt '{p.Id}': {e.Message}");
-            }
-        }
+        var prompts = TokenizedPrompts.FromJsonl(a.Prompts, model, format);
+        var encoded = prompts.Select(p => p.Ids).ToArray();
         Console.Error.WriteLine($"{prompts.Count} prompts, {encoded.Sum(e => e.Length)} tokens, chat format {ChatFormats.DisplayName(format)}; " +
                                 $"loading layers 0..{layers.Max()} of {model.LayerCount} ({ComputeTarget.FromTorch(target.DType).Name()}, {string.Join(", ", devices)})");
 

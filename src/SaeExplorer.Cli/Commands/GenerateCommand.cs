@@ -87,8 +87,8 @@ internal static class GenerateCommand
         if (sae is null && a.Layer is not null)
             throw new SettingsException(SettingsField.Sae, "--layer names the layer an SAE reads: give the SAE with --sae, or leave --layer out.");
         var prompts = a.Prompts is not null
-            ? AnswerPrompts.FromJsonl(a.Prompts, model, a.ChatFormat)
-            : AnswerPrompts.FromPromptSet(a.PromptSet == "builtin" ? PromptSets.BuiltIn() : PromptSets.Load(a.PromptSet!), a.PromptSet!, model, a.ChatFormat);
+            ? TokenizedPrompts.FromJsonl(a.Prompts, model, a.ChatFormat)
+            : TokenizedPrompts.FromPromptSet(a.PromptSet == "builtin" ? PromptSets.BuiltIn() : PromptSets.Load(a.PromptSet!), a.PromptSet!, model, a.ChatFormat);
         var job = AnswerJob.Prepare(new AnswerRequest(model, sae, layer, ComputeDevice.Parse(a.Device), ComputeDTypes.Parse(a.DType),
             a.Decoding, a.Interventions, a.Scope, a.BatchSize, a.Gpus), prompts);
 

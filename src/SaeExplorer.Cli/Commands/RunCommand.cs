@@ -52,7 +52,8 @@ internal static class RunCommand
         ExperimentAnswers? answers = null;
         if (generate is not null)
         {
-            var prompts = AnswerPrompts.FromPromptSet(request.PromptSet, request.PromptSet.Name, request.Model, request.ChatFormat);
+            // The run's own token ids: the answers continue exactly the prompts whose features were just stored.
+            var prompts = result.Prompts.Select(p => new PromptIds(p.Prompt.Id, p.Encoded.Ids)).ToList();
             var job = AnswerJob.Prepare(new AnswerRequest(request.Model, request.Sae, request.Layer, request.Device, request.DType, generate, [],
                 BatchSize: request.BatchSize), prompts);
             int toGenerate = job.Missing(featureStore).Count;

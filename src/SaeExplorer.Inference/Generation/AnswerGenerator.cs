@@ -163,7 +163,7 @@ public sealed class GenerationSession : IDisposable
         }
         _cache!.Keep(next.Select(x => x.row).ToArray());
         if (_seen is not null)
-            Keep(ref _seen, next.Select(x => x.row).ToArray());
+            KvCache.KeepRows(ref _seen, next.Select(x => x.row).ToArray());
         _rows = next.Select(x => x.seq).ToArray();
 
         using var scope = NewDisposeScope();
@@ -271,16 +271,6 @@ public sealed class GenerationSession : IDisposable
             seen[p].index_fill_(0, ids, true);
         }
         return seen.DetachFromDisposeScope();
-    }
-
-    private static void Keep(ref Tensor t, int[] rows)
-    {
-        if (rows.Length == t.shape[0] && rows.Select((r, i) => r == i).All(x => x))
-            return;
-        using var index = tensor(rows.Select(r => (long)r).ToArray(), device: t.device);
-        var kept = t.index_select(0, index).DetachFromDisposeScope();
-        t.Dispose();
-        t = kept;
     }
 
     private void Release()

@@ -3,14 +3,12 @@ using SaeExplorer.Inference.Models.Llama;
 using SaeExplorer.Inference.Pipeline;
 using SaeExplorer.Inference.Runtime;
 using SaeExplorer.Inference.Saes;
+using SaeExplorer.Inference.Tokenization;
 using SaeExplorer.Runs.Generation;
 using SaeExplorer.Runs.Settings;
 using SaeExplorer.Runs.Sources;
 
 namespace SaeExplorer.Inference.Generation;
-
-/// <summary>A prompt to answer: its id (as the input names it) and its token ids, chat template applied.</summary>
-public sealed record AnswerPrompt(string Id, int[] Ids);
 
 /// <summary>What to answer with: sources resolved, settings typed. The SAE is needed by interventions; given, it also
 /// reads the features of every answer token.</summary>
@@ -27,7 +25,7 @@ public sealed record AnswerRequest(
     int Gpus = 1);
 
 /// <summary>One prompt's answer, and whether it came from the store.</summary>
-public sealed record AnswerResult(AnswerPrompt Prompt, StoredAnswer Answer, bool Reused);
+public sealed record AnswerResult(PromptIds Prompt, StoredAnswer Answer, bool Reused);
 
 /// <summary>
 /// Answers a list of prompts: checked once (decoding, interventions against the SAE, every prompt against the
@@ -40,7 +38,7 @@ public sealed class AnswerJob
 
     private readonly IReadOnlySet<int> _stopIds;
 
-    private AnswerJob(AnswerRequest request, IReadOnlyList<AnswerPrompt> prompts, AnswerSettings settings, IReadOnlySet<int> stopIds)
+    private AnswerJob(AnswerRequest request, IReadOnlyList<PromptIds> prompts, AnswerSettings settings, IReadOnlySet<int> stopIds)
     {
         _stopIds = stopIds;
         Request = request;
@@ -50,10 +48,10 @@ public sealed class AnswerJob
     }
 
     public AnswerRequest Request { get; }
-    public IReadOnlyList<AnswerPrompt> Prompts { get; }
+    public IReadOnlyList<PromptIds> Prompts { get; }
     public AnswerSettings Settings { get; }
 
-    public static AnswerJob Prepare(AnswerRequest request, IReadOnlyList<AnswerPrompt> prompts)
+    public static AnswerJob Prepare(AnswerRequest request, IReadOnlyList<PromptIds> prompts)
     {
         request.Decoding.Validated();
         if (request.BatchSize < 1)
@@ -81,7 +79,7 @@ public sealed class AnswerJob
 
     /// <summary>The indices of the prompts the store has no answer for (all of them without a store).</summary>
     public IReadOnlyList<int> Missing(IAnswerStore? store) =>
-        [.. Enumerable.Range(0, Prompts.Count).Where(i => store is null || !store.TryGetAnswer(_keys[i], out _))];
+        [.. Enumerable.Range(0, Prompts.Count).Where(i => store is null || !store.ContainsAnswer(_keys[i]))];
 
     /// <summary>
     /// Every prompt's answer, in input order: stored ones read back, the rest generated in batches of similar lengths

@@ -59,5 +59,8 @@ public interface IAnswerStore
 {
     bool TryGetAnswer(string key, [NotNullWhen(true)] out StoredAnswer? answer);
 
+    /// <summary>Whether an answer is stored under <paramref name="key"/>, without reading it.</summary>
+    bool ContainsAnswer(string key);
+
     void PutAnswer(string key, StoredAnswer answer);
 }

@@ -29,13 +29,25 @@ public sealed class KvCache : IDisposable
     /// <summary>Keeps the rows <paramref name="rows"/>, in that order; the others are dropped.</summary>
     public void Keep(IReadOnlyList<int> rows)
     {
-        if (rows.Count == Sequences && rows.Select((r, i) => r == i).All(x => x))
-            return;
         if (rows.Count == 0)
             throw new ArgumentException("a cache keeps at least one sequence; dispose it when none is left", nameof(rows));
         foreach (var layer in _layers)
-            layer.Keep(rows.Select(r => (long)r).ToArray());
+            layer.Keep(rows);
         Sequences = rows.Count;
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="t"/> [rows, ...] by its rows <paramref name="rows"/> in that order (nothing to do when
+    /// they are all of them, in order): the copy outlives any dispose scope, the old tensor is freed.
+    /// </summary>
+    internal static void KeepRows(ref Tensor t, IReadOnlyList<int> rows)
+    {
+        if (rows.Count == t.shape[0] && rows.Select((r, i) => r == i).All(same => same))
+            return;
+        using var index = tensor(rows.Select(r => (long)r).ToArray(), device: t.device);
+        var kept = t.index_select(0, index).DetachFromDisposeScope();
+        t.Dispose();
+        t = kept;
     }
 
     public void Dispose()
@@ -47,17 +59,13 @@ public sealed class KvCache : IDisposable
     /// <summary>One layer's keys and values [sequences, kv heads, capacity, head dim].</summary>
     internal sealed class LayerCache(Tensor keys, Tensor values) : IDisposable
     {
-        public Tensor Keys { get; private set; } = keys;
-        public Tensor Values { get; private set; } = values;
+        public Tensor Keys = keys;
+        public Tensor Values = values;
 
-        public void Keep(long[] rows)
+        public void Keep(IReadOnlyList<int> rows)
         {
-            using var index = tensor(rows, device: Keys.device);
-            var keys = Keys.index_select(0, index).DetachFromDisposeScope();
-            var values = Values.index_select(0, index).DetachFromDisposeScope();
-            Dispose();
-            Keys = keys;
-            Values = values;
+            KeepRows(ref Keys, rows);
+            KeepRows(ref Values, rows);
         }
 
         public void Dispose()

@@ -38,9 +38,9 @@ public sealed class StartGenerationHandler(LiveModelService models, FeatureStore
         try
         {
             var answer = await models.GenerateAsync(new LiveGeneration(request.Input, request.Decoding, interventions, request.Scope), listener, cancellation);
-            var labels = store.Labels(saeFingerprint);
+            // Labels by id for the features shown only, as Live does: not every label of the SAE.
             var top = Summarise(answer.Features).Take(TopFeatures)
-                .Select(f => new AnswerFeature(f.Feature, f.Max, f.Tokens, labels.TryGetValue(f.Feature, out var l) ? l.Label : null)).ToList();
+                .Select(f => new AnswerFeature(f.Feature, f.Max, f.Tokens, store.GetLabel(saeFingerprint, f.Feature)?.Label)).ToList();
             var reason = answer.FinishReason == FinishReason.Eos ? FinishReasons.Eos : FinishReasons.Length;
             updates.TryWrite(new GenerationUpdate(side, answer.NewIds.Length, Finished: new FinishedAnswer(reason, answer.PromptIds.Length, clock.Elapsed.TotalSeconds, top)));
         }
