@@ -14,6 +14,8 @@ public static class Program
             EncodeCommand.Create(),
             RunCommand.Create(),
             GenerateCommand.Create(),
+            JudgeCommand.Create(),
+            ServeCommand.Create(),
         };
         foreach (var command in AnalysisCommands.Create())
             root.Subcommands.Add(command);

@@ -24,7 +24,7 @@ namespace SaeExplorer.Storage;
 /// </para>
 /// <para>Not thread-affine, but one instance per process and file: see <see cref="StoreLock"/>.</para>
 /// </summary>
-public sealed class FeatureStore : IFeatureCache, IRunStore, IAnswerStore, IDisposable
+public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStore, IDisposable
 {
     public const string FormatName = "saex.store";
     public const int SchemaVersion = 1;

@@ -46,8 +46,12 @@ internal static class RunCommand
         var experiment = ExperimentPipeline.Prepare(request, printer);
         int total = experiment.Prompts.Count, missing = experiment.Missing(featureStore).Count;
         Console.Error.WriteLine($"{total} prompts: {total - missing} already in {a.Store}, {missing} to compute");
-        var result = lifecycle.Execute(experiment.Spec(setHash), _ => new ExperimentPipeline().Run(experiment, featureStore, printer),
-            r => (r.ComputedCount, r.CachedCount));
+        string runId = "";
+        var result = lifecycle.Execute(experiment.Spec(setHash), run =>
+        {
+            runId = run.RunId;
+            return new ExperimentPipeline().Run(experiment, featureStore, printer);
+        }, r => (r.ComputedCount, r.CachedCount));
 
         ExperimentAnswers? answers = null;
         if (generate is not null)
@@ -59,10 +63,14 @@ internal static class RunCommand
             int toGenerate = job.Missing(featureStore).Count;
             Console.Error.WriteLine($"answers: {prompts.Count - toGenerate} in {a.Store}, {toGenerate} to generate ({generate.Describe()})");
             var results = job.Run(featureStore, printer);
-            answers = new ExperimentAnswers(results, AnswerLines.From(results, Llama3Tokenizer.Load(request.Model.Directory), job.Settings));
+            var tokenizer = Llama3Tokenizer.Load(request.Model.Directory);
+            answers = new ExperimentAnswers(results, AnswerLines.From(results, tokenizer, job.Settings));
+            // Kept with the run, so `saex judge --run` and the Answers page find them without the model.
+            featureStore.PutAnswerSet(RunAnswerSets.From(runId, RunAnswerSet.BaselineArm, results,
+                [.. result.Prompts.Select(p => (p.Prompt.Topic, p.Prompt.Condition, p.PooledFeatures.ActiveCount))], tokenizer, job.Settings));
         }
         var files = ExperimentArtefacts.Write(result, request.Layer, a.PoolName, request.DType.Name(), a.Out, answers);
-        Console.Error.WriteLine($"computed {result.ComputedCount}, reused {result.CachedCount}; store {a.Store} is {featureStore.FileSizeBytes / 1e6:F1} MB");
+        Console.Error.WriteLine($"run {runId}: computed {result.ComputedCount}, reused {result.CachedCount}; store {a.Store} is {featureStore.FileSizeBytes / 1e6:F1} MB");
         if (result.Quality is { } q)
             Console.Error.WriteLine(QualityLine(q));
         foreach (var f in files)

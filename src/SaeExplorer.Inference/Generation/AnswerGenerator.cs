@@ -22,7 +22,9 @@ public sealed record SaeAtLayer(SparseAutoencoder Sae, int Layer);
 /// <param name="Interventions">applied at the SAE's layer (empty: none)</param>
 /// <param name="Scope">where the interventions apply</param>
 /// <param name="Features">encode every generated token's residual at the SAE's layer while decoding</param>
-public sealed record GenerationPlan(SaeAtLayer? Sae = null, IReadOnlyList<FeatureIntervention>? Interventions = null, InterventionScope Scope = InterventionScope.All, bool Features = false)
+/// <param name="Constraints">per prompt, a rule on the tokens its answer may hold (null entries: free)</param>
+public sealed record GenerationPlan(SaeAtLayer? Sae = null, IReadOnlyList<FeatureIntervention>? Interventions = null, InterventionScope Scope = InterventionScope.All, bool Features = false,
+    IReadOnlyList<ITokenConstraint?>? Constraints = null)
 {
     public static GenerationPlan Plain { get; } = new();
 
@@ -117,6 +119,8 @@ public sealed class GenerationSession : IDisposable
             throw new ArgumentException("interventions and answer features need an SAE and its layer", nameof(plan));
         if (plan.Sae is { } atLayer)
             FeatureIntervention.Check(plan.Changes, atLayer.Sae.DSae);
+        if (plan.Constraints is { } constraints && constraints.Count != prompts.Count)
+            throw new ArgumentException($"{constraints.Count} constraints for {prompts.Count} prompts", nameof(plan));
         int context = model.Config.MaxPositionEmbeddings;
         for (int p = 0; p < prompts.Count; p++)
         {
@@ -210,7 +214,8 @@ public sealed class GenerationSession : IDisposable
     private void Choose(Tensor logits, int[] rows)
     {
         var uniforms = rows.Select(s => _finish[s] is null && !_options.Greedy ? _random[s].NextUniform() : 1.0).ToArray();
-        var chosenTensor = _sampler.Choose(logits, _seen, uniforms);
+        using var constrained = Constrain(logits, rows);
+        var chosenTensor = _sampler.Choose(constrained ?? logits, _seen, uniforms);
         var chosen = chosenTensor.cpu().to_type(ScalarType.Int32).data<int>().ToArray();
         if (_seen is not null)
             _seen.scatter_(1, chosenTensor.unsqueeze(1), tensor(true, device: _seen.device).expand(rows.Length, 1));
@@ -221,11 +226,43 @@ public sealed class GenerationSession : IDisposable
                 continue;
             _newIds[s].Add(chosen[r]);
             _listener?.Token(s, _newIds[s].Count - 1, chosen[r]);
+            if (_plan.Constraints?[s] is { } constraint && !_stopIds.Contains(chosen[r]))
+                constraint.Advance(chosen[r]);
             if (_stopIds.Contains(chosen[r]))
                 _finish[s] = FinishReason.Eos;
             else if (_newIds[s].Count == _options.MaxNewTokens)
                 _finish[s] = FinishReason.Length;
         }
+    }
+
+    /// <summary>
+    /// The logits with every token a row's constraint forbids at −∞ (null when no row is constrained). A finished
+    /// constraint allows the stop tokens only; one that allows nothing (it cannot, but a mask of nothing would sample
+    /// garbage) falls back to the stop tokens too, ending the answer.
+    /// </summary>
+    private Tensor? Constrain(Tensor logits, int[] rows)
+    {
+        if (_plan.Constraints is not { } constraints || !rows.Any(s => constraints[s] is not null && _finish[s] is null))
+            return null;
+        int vocab = (int)logits.shape[1];
+        var allowed = new bool[rows.Length * vocab];
+        for (int r = 0; r < rows.Length; r++)
+        {
+            var span = allowed.AsSpan(r * vocab, vocab);
+            if (constraints[rows[r]] is not { } constraint || _finish[rows[r]] is not null)
+            {
+                span.Fill(true);
+                continue;
+            }
+            if (!constraint.IsComplete)
+                constraint.Allow(span);
+            if (constraint.IsComplete || !span.Contains(true))
+                foreach (var id in _stopIds)
+                    if (id < vocab)
+                        span[id] = true;
+        }
+        using var mask = tensor(allowed, [rows.Length, vocab], device: logits.device);
+        return logits.masked_fill(mask.logical_not(), double.NegativeInfinity);
     }
 
     /// <summary>

@@ -36,6 +36,15 @@ public sealed record ModelSpec(ModelSource Model, SaeSource Sae, int Layer, Comp
 /// <summary>A prompt to answer in the dashboard, how to decode, and the interventions at the SAE's layer.</summary>
 public sealed record LiveGeneration(PromptInput Input, DecodingOptions Decoding, IReadOnlyList<FeatureIntervention> Interventions, InterventionScope Scope = InterventionScope.All);
 
+/// <summary>
+/// A prompt for the OpenAI-compatible server: its token ids (<see cref="LiveModelService.EncodeChat"/>) and an
+/// optional rule on the answer's tokens, made on the worker from the tokenizer's per-token bytes and the stop ids.
+/// </summary>
+public sealed record CompletionPrompt(int[] Ids, Func<IReadOnlyList<byte[]?>, IReadOnlySet<int>, ITokenConstraint>? Constraint = null);
+
+/// <summary>A finished completion: the answer's ids (stop token included when one ended it), how it ended, its text without the stop token.</summary>
+public sealed record Completion(int PromptTokens, int[] NewIds, FinishReason FinishReason, string Text);
+
 /// <summary>A finished live answer: the prompt's ids, the answer's ids and texts, how it ended, its per-token features.</summary>
 public sealed record LiveAnswer(int[] PromptIds, int[] NewIds, string[] Tokens, FinishReason FinishReason, SparseFeatureMatrix Features);
 
@@ -178,6 +187,26 @@ internal sealed class LiveModel : IDisposable
         var plan = new GenerationPlan(new SaeAtLayer(_sae, Spec.Layer), request.Interventions, request.Scope, Features: true);
         return (new GenerationSession(_model, [encoded.Ids], request.Decoding, _stopIds.Value, plan, listener), encoded.Ids);
     }
+
+    /// <summary>
+    /// One batch of completions (no answer features: the server does not return them). The SAE is there for the
+    /// interventions, which apply to every prompt of the batch.
+    /// </summary>
+    public GenerationSession StartCompletions(IReadOnlyList<CompletionPrompt> prompts, DecodingOptions decoding, IReadOnlyList<FeatureIntervention> interventions,
+        InterventionScope scope, IGenerationListener? listener)
+    {
+        if (!_model.HasHead)
+            throw new InvalidOperationException("this model was loaded for features only (generation off in the settings): turn generation on to have it answer.");
+        var constraints = prompts.Select(p => p.Constraint?.Invoke(Tokenizer.TokenBytes, _stopIds.Value)).ToList();
+        var plan = new GenerationPlan(new SaeAtLayer(_sae, Spec.Layer), interventions, scope, Features: false, constraints);
+        return new GenerationSession(_model, [.. prompts.Select(p => p.Ids)], decoding, _stopIds.Value, plan, listener);
+    }
+
+    /// <summary>Chat messages as token ids in the model's own chat format, checked against its context.</summary>
+    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages) =>
+        new PromptEncoder(Tokenizer, _defaultFormat, Info.MaxTokens).Encode(messages).Ids;
+
+    public IReadOnlySet<int> StopIds => _stopIds.Value;
 
     /// <summary>
     /// The SAE's features of one prompt, encoded by a sink at <c>blocks.{layer}.hook_resid_post</c> where the residual

@@ -1,3 +1,4 @@
+using SaeExplorer.Runs.Generation;
 using SaeExplorer.Inference.Generation;
 using SaeExplorer.Inference.Pipeline;
 using SaeExplorer.Inference.Saes;
@@ -88,6 +89,49 @@ public sealed class LiveModelService : IDisposable
             await _worker.RunAsync(_ => session.Dispose(), CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Answers a batch of prompts together, a decoding step per worker request (live prompts and other answers run
+    /// between the steps). The listener hears each token on the worker thread.
+    /// </summary>
+    public async Task<IReadOnlyList<Completion>> CompleteAsync(IReadOnlyList<CompletionPrompt> prompts, DecodingOptions decoding,
+        IReadOnlyList<FeatureIntervention> interventions, InterventionScope scope, IGenerationListener? listener, CancellationToken cancellation = default)
+    {
+        var (session, owner) = await _worker.RunAsync(_ =>
+        {
+            var model = Require();
+            return (model.StartCompletions(prompts, decoding, interventions, scope, listener), model);
+        }, cancellation).ConfigureAwait(false);
+        try
+        {
+            while (await _worker.RunAsync(ct =>
+            {
+                if (!ReferenceEquals(_model, owner))
+                    throw new InvalidOperationException("another model was loaded while these answers were being generated; ask again.");
+                return session.Step(ct);
+            }, cancellation).ConfigureAwait(false))
+            {
+            }
+            var answers = await _worker.RunAsync(_ => session.Results(), cancellation).ConfigureAwait(false);
+            var stop = owner.StopIds;
+            return [.. answers.Select((a, i) => new Completion(prompts[i].Ids.Length, a.NewIds, a.FinishReason,
+                owner.Tokenizer.Decode(a.FinishReason == FinishReason.Eos && a.NewIds.Length > 0 && stop.Contains(a.NewIds[^1]) ? a.NewIds[..^1] : a.NewIds)))];
+        }
+        finally
+        {
+            await _worker.RunAsync(_ => session.Dispose(), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Chat messages as the loaded model's token ids (no tensors: runs on the caller's thread).</summary>
+    /// <exception cref="Tokenization.InvalidPromptException">a role the chat format lacks, or too many tokens</exception>
+    public int[] EncodeChat(IReadOnlyList<Core.Prompts.ChatMessage> messages) => (Volatile.Read(ref _model) ?? throw NotLoaded()).EncodeChat(messages);
+
+    /// <summary>The loaded tokenizer's bytes per token id, for streaming text piece by piece (special tokens null).</summary>
+    public IReadOnlyList<byte[]?> TokenBytes => (Volatile.Read(ref _model) ?? throw NotLoaded()).Tokenizer.TokenBytes;
+
+    /// <summary>The loaded model's stop token ids (no tensors: runs on the caller's thread).</summary>
+    public IReadOnlySet<int> StopIds => (Volatile.Read(ref _model) ?? throw NotLoaded()).StopIds;
 
     /// <summary>Decodes token ids one by one (no tensors: runs on the caller's thread).</summary>
     public IReadOnlyList<string> TokenTexts(IEnumerable<int> ids)

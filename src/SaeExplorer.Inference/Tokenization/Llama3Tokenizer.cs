@@ -362,6 +362,14 @@ public sealed class Llama3Tokenizer
     /// <summary>The tokenizer.json form of a token id (inverse of <see cref="TokenToId"/>), or null if unknown.</summary>
     public string? IdToToken(int id) => (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
 
+    /// <summary>
+    /// Every token's bytes by id, special tokens as null: what constrained decoding matches against and what a stream
+    /// decodes piece by piece (a token may hold part of a UTF-8 character).
+    /// </summary>
+    public IReadOnlyList<byte[]?> TokenBytes => _tokenBytes ??= [.. _idToBytes.Select((b, id) => IsSpecial(id) ? null : b)];
+
+    private byte[]?[]? _tokenBytes;
+
     /// <summary>Whether <paramref name="id"/> is a special (added) token such as BOS or an end-of-turn marker.</summary>
     public bool IsSpecial(int id) => (uint)id < (uint)_isSpecial.Length && _isSpecial[id];
 

@@ -23,4 +23,6 @@ public enum SettingsField
     Decoding,
     /// <summary>the features to add, clamp or ablate, and where</summary>
     Intervention,
+    /// <summary>the judge's URL, model, API key variable and limits</summary>
+    Judge,
 }

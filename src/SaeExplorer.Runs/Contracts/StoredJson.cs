@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SaeExplorer.Runs.Generation;
+using SaeExplorer.Runs.Judging;
+
+namespace SaeExplorer.Runs.Contracts;
+
+/// <summary>
+/// The JSON a store keeps for answer sets, judge calls and verdicts: snake_case, enums by name, so a store stays
+/// readable by other tools and by later versions that add fields.
+/// </summary>
+public static class StoredJson
+{
+    public static string Write(RunAnswerSet set) => JsonSerializer.Serialize(set, StoredJsonContext.Default.RunAnswerSet);
+
+    public static RunAnswerSet ReadAnswerSet(string json) => JsonSerializer.Deserialize(json, StoredJsonContext.Default.RunAnswerSet)
+        ?? throw new InvalidDataException("an answer set is null.");
+
+    public static string Write(JudgementSet set) => JsonSerializer.Serialize(set, StoredJsonContext.Default.JudgementSet);
+
+    public static JudgementSet ReadJudgements(string json) => JsonSerializer.Deserialize(json, StoredJsonContext.Default.JudgementSet)
+        ?? throw new InvalidDataException("a judgement set is null.");
+
+    public static string Write(JudgeCall call) => JsonSerializer.Serialize(call, StoredJsonContext.Default.JudgeCall);
+
+    public static JudgeCall ReadCall(string json) => JsonSerializer.Deserialize(json, StoredJsonContext.Default.JudgeCall)
+        ?? throw new InvalidDataException("a judge call is null.");
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(RunAnswerSet))]
+[JsonSerializable(typeof(JudgementSet))]
+[JsonSerializable(typeof(JudgeCall))]
+internal sealed partial class StoredJsonContext : JsonSerializerContext;
+
+/// <summary>A judge's verdicts as a file (<c>saex judge --out</c>): the stored JSON, indented, written whole or not at all.</summary>
+public static class JudgementsFile
+{
+    public static void Write(string path, JudgementSet set)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var partial = full + ".partial";
+        try
+        {
+            using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                JsonSerializer.Serialize(stream, set, Indented.JudgementSet);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(partial, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(partial);
+            throw;
+        }
+    }
+
+    public static JudgementSet Read(string path) => StoredJson.ReadJudgements(File.ReadAllText(path));
+
+    private static readonly StoredJsonContext Indented = new(new JsonSerializerOptions(StoredJsonContext.Default.Options)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
