@@ -46,7 +46,7 @@ public static class JudgeJob
         if (request.Protocol is JudgeProtocol.Pairwise or JudgeProtocol.Both)
         {
             var order = set.Conditions.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i);
-            string reference = JudgePrompts.BaselineCondition(set).Name;
+            string reference = PromptSets.BaselineCondition(set).Name;
             foreach (var topic in baseline.Answers.GroupBy(a => a.Topic))
             {
                 var answers = topic.OrderBy(a => order.GetValueOrDefault(a.Condition, int.MaxValue)).ToList();

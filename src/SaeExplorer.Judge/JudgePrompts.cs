@@ -48,16 +48,9 @@ public static class JudgePrompts
         "better unless the extra text adds value. Reply with one JSON object only, no other text: " +
         "{\"preferred\": \"A\" or \"B\" or \"tie\", \"rationale\": \"one or two sentences\"}.";
 
-    /// <summary>
-    /// The topic's neutral question: the prompt set's baseline condition (<c>standard</c> when the set has one, else its
-    /// first condition) with the topic filled in.
-    /// </summary>
+    /// <summary>The topic's neutral question: the prompt set's baseline condition (<see cref="PromptSets.BaselineCondition"/>) with the topic filled in.</summary>
     public static string NeutralQuestion(PromptSet set, string topic) =>
-        PromptSets.Render(BaselineCondition(set).Template, topic);
-
-    /// <summary>The condition other conditions are compared with: <c>standard</c>, or the set's first condition.</summary>
-    public static Condition BaselineCondition(PromptSet set) =>
-        set.Conditions.FirstOrDefault(c => c.Name == "standard") ?? set.Conditions[0];
+        PromptSets.Render(PromptSets.BaselineCondition(set).Template, topic);
 
     public static IReadOnlyList<ChatMessage> Pointwise(string question, string answer) =>
     [

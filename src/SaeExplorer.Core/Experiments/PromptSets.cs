@@ -151,6 +151,12 @@ public static class PromptSets
     }
 
     /// <summary>The user message of a condition for a topic: every <c>{topic}</c> replaced, nothing else touched.</summary>
+    /// <summary>
+    /// The condition the others are compared with: <c>standard</c> when the set has one, else its first condition. Its
+    /// wording is the topic's neutral question a blind judge sees.
+    /// </summary>
+    public static Condition BaselineCondition(PromptSet set) => set.Conditions.FirstOrDefault(c => c.Name == "standard") ?? set.Conditions[0];
+
     public static string Render(string template, string topic) => template.Replace(TopicPlaceholder, topic, StringComparison.Ordinal);
 
     public static string PromptId(string condition, string topic) => $"{condition}/{Slug(topic)}";
