@@ -41,7 +41,7 @@ internal static class CliRunner
         e is SettingsException or CheckpointException or PromptFileException or InvalidPromptException or ArgumentException
             or SaeExplorer.Storage.StoreException or SaeExplorer.Core.Experiments.PromptSetException
             or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
-            or System.Text.Json.JsonException or InvalidDataException;
+            or System.Text.Json.JsonException or InvalidDataException or SaeExplorer.Judge.JudgeUnavailableException;
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 }

@@ -71,6 +71,9 @@ public sealed record JudgeEndpoint(
     public string Describe() => new Uri(BaseUrl).GetLeftPart(UriPartial.Path).TrimEnd('/');
 }
 
+/// <summary>The endpoint stayed down (or rate-limited) through every retry: the judging stops; what was answered is stored.</summary>
+public sealed class JudgeUnavailableException(string message, Exception inner) : Exception(message, inner);
+
 /// <summary>One reply: the cached call, and whether it came from the store.</summary>
 public sealed record JudgeReply(JudgeCall Call, bool FromCache);
 
@@ -110,6 +113,9 @@ public sealed class JudgeClient : IDisposable
 
     public JudgeEndpoint Endpoint { get; }
 
+    /// <summary>Room for a verdict: four scores and a rationale of <see cref="JudgePrompts.RationaleMaxLength"/> characters, even one byte a token.</summary>
+    public const int MaxReplyTokens = 512;
+
     /// <summary>Calls sent and replies found in the store so far, and the tokens the sent ones cost.</summary>
     public JudgeUsage Usage
     {
@@ -122,17 +128,17 @@ public sealed class JudgeClient : IDisposable
     }
 
     /// <summary>
-    /// Lowercase hex SHA-256 of the model id, the protocol version, the response format and the messages (role and
-    /// text of each, as JSON): the same question to the same judge is never paid for twice.
+    /// Lowercase hex SHA-256 of the model id, the protocol version, the response format with its schema and the messages
+    /// (role and text of each, as JSON): the same question to the same judge is never paid for twice.
     /// </summary>
-    public string Key(IReadOnlyList<ChatMessage> messages, JudgeResponseFormat format) =>
+    public string Key(IReadOnlyList<ChatMessage> messages, JudgeResponseFormat format, JsonElement schema) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            $"saex.judge-call.v1\n{Endpoint.Model}\n{JudgePrompts.Version}\n{format}\n{MessagesJson(messages)}")));
+            $"saex.judge-call.v1\n{Endpoint.Model}\n{JudgePrompts.Version}\n{format}\n{(format == JudgeResponseFormat.JsonSchema ? schema.GetRawText() : "-")}\n{MessagesJson(messages)}")));
 
     public async Task<JudgeReply> AskAsync(IReadOnlyList<ChatMessage> messages, JsonElement schema, string schemaName, CancellationToken cancellation = default)
     {
         var format = Endpoint.ResponseFormat;
-        var key = Key(messages, format);
+        var key = Key(messages, format, schema);
         lock (_storeLock)
         {
             if (_store.TryGetCall(key, out var stored))
@@ -141,14 +147,21 @@ public sealed class JudgeClient : IDisposable
                 return new JudgeReply(stored, true);
             }
         }
+        // The schema goes to the endpoint as written. Microsoft.Extensions.AI's own json_schema path rewrites schemas for
+        // OpenAI's strict mode, moving minimum, maximum and maxLength into descriptions; a server that enforces the
+        // schema (saex serve, vLLM) would then allow a score of 83 and a rationale without end.
+        var raw = new OpenAI.Chat.ChatCompletionOptions
+        {
+            ResponseFormat = format == JudgeResponseFormat.JsonSchema
+                ? OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat(schemaName, BinaryData.FromString(schema.GetRawText()), jsonSchemaIsStrict: false)
+                : OpenAI.Chat.ChatResponseFormat.CreateJsonObjectFormat(),
+        };
         var options = new ChatOptions
         {
             ModelId = Endpoint.Model,
             Temperature = 0,
-            MaxOutputTokens = 400,
-            ResponseFormat = format == JudgeResponseFormat.JsonSchema
-                ? ChatResponseFormat.ForJsonSchema(schema, schemaName)
-                : ChatResponseFormat.Json,
+            MaxOutputTokens = MaxReplyTokens,
+            RawRepresentationFactory = _ => raw,
         };
         await _inFlight.WaitAsync(cancellation).ConfigureAwait(false);
         JudgeCall call;
@@ -167,6 +180,12 @@ public sealed class JudgeClient : IDisposable
                 catch (ClientResultException e) when (e.Status is 401 or 403)
                 {
                     throw new SettingsException(SettingsField.Judge, $"{Endpoint.Describe()} refused the API key (HTTP {e.Status}); check the key in ${Endpoint.ApiKeyVariable}.");
+                }
+                catch (Exception e) when (e is HttpRequestException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException
+                                              or ClientResultException { Status: 0 or >= 500 or 429 or 408 })
+                {
+                    throw new JudgeUnavailableException($"{Endpoint.Describe()} kept failing after {Endpoint.MaxRetries} retries ({FirstLine(e.Message)}); " +
+                        "every reply received so far is stored: run the same command again to resume.", e);
                 }
                 catch (ClientResultException e) when (e.Status is 400 or 404 or 422)
                 {

@@ -57,11 +57,12 @@ public static class OpenAiServer
                 ["owned_by"] = "saex",
             }),
         }));
-        app.MapPost("/v1/chat/completions", (HttpContext context) => Complete(context, options, service, context.RequestServices.GetRequiredService<CompletionScheduler>()));
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("saex.serve");
+        app.MapPost("/v1/chat/completions", (HttpContext context) => Complete(context, options, service, context.RequestServices.GetRequiredService<CompletionScheduler>(), log));
         return app;
     }
 
-    private static async Task Complete(HttpContext context, ServeOptions options, LiveModelService service, CompletionScheduler scheduler)
+    private static async Task Complete(HttpContext context, ServeOptions options, LiveModelService service, CompletionScheduler scheduler, ILogger log)
     {
         try
         {
@@ -120,6 +121,12 @@ public static class OpenAiServer
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
+        }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            // A failure of the model side is the server's fault: said as OpenAI says it, and logged with its stack.
+            log.LogError(e, "chat completion failed");
+            await Error(context, new ApiError(500, e.Message, type: "server_error")).ConfigureAwait(false);
         }
     }
 

@@ -102,6 +102,12 @@ public sealed class JudgeClientTests
                 Assert.DoesNotContain("expert style", system);
                 Assert.Equal(0, body["temperature"]!.GetValue<double>());
                 Assert.Equal("json_schema", body["response_format"]!["type"]!.GetValue<string>());
+                // The schema arrives as written: bounds and lengths are not moved into descriptions (as
+                // Microsoft.Extensions.AI's strict-mode rewrite would), so a schema-enforcing server keeps scores in 1–10.
+                var properties = body["response_format"]!["json_schema"]!["schema"]!["properties"]!;
+                Assert.Equal(JudgePrompts.RationaleMaxLength, properties["rationale"]!["maxLength"]!.GetValue<int>());
+                if (!ScriptedServer.IsPairwise(body))
+                    Assert.Equal((1, 10), (properties["accuracy"]!["minimum"]!.GetValue<int>(), properties["accuracy"]!["maximum"]!.GetValue<int>()));
             }
             // Every pair once in each order.
             var orders = set.Pairwise.Select(v => (v.First.PromptId, v.Second.PromptId)).ToHashSet();

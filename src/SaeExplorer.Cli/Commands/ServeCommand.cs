@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using Microsoft.Extensions.Logging;
 using SaeExplorer.Demo;
 using SaeExplorer.Inference.Live;
 using SaeExplorer.Runs.Settings;
@@ -72,7 +73,7 @@ internal static class ServeCommand
         var info = service.LoadAsync(spec, new Progress<string>(m => Console.Error.WriteLine(m))).GetAwaiter().GetResult();
         if (options.BearerToken is null && !(IPAddress.TryParse(options.Host, out var ip) ? IPAddress.IsLoopback(ip) : options.Host == "localhost"))
             Console.Error.WriteLine($"warning: listening on {options.Host} without a token: anyone who reaches this port can use the model (give a token with --api-key-env).");
-        var app = OpenAiServer.Build(options, service);
+        var app = OpenAiServer.Build(options, service, logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         Console.Error.WriteLine($"serving '{options.ModelName}' ({info.DModel}-wide, {info.LayerCount} layers, context {info.MaxTokens}) at http://{options.Host}:{options.Port}/v1 — Ctrl-C stops");
         app.Run();
         return 0;

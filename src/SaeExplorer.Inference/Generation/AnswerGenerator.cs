@@ -99,6 +99,7 @@ public sealed class GenerationSession : IDisposable
     private readonly TokenSampler _sampler;
     private KvCache? _cache;
     private Tensor? _seen;
+    private bool[]? _allowed;
     private bool _started;
     private bool _done;
     private bool _disposed;
@@ -237,15 +238,20 @@ public sealed class GenerationSession : IDisposable
 
     /// <summary>
     /// The logits with every token a row's constraint forbids at −∞ (null when no row is constrained). A finished
-    /// constraint allows the stop tokens only; one that allows nothing (it cannot, but a mask of nothing would sample
-    /// garbage) falls back to the stop tokens too, ending the answer.
+    /// constraint allows the stop tokens only; one that allows nothing (a complete value without stop tokens) falls back
+    /// to the stop tokens too, ending the answer rather than sampling from nothing.
     /// </summary>
     private Tensor? Constrain(Tensor logits, int[] rows)
     {
         if (_plan.Constraints is not { } constraints || !rows.Any(s => constraints[s] is not null && _finish[s] is null))
             return null;
         int vocab = (int)logits.shape[1];
-        var allowed = new bool[rows.Length * vocab];
+        // One buffer per batch size, not per step: a fresh 2 MB array each step (16 rows × 128k tokens) lands on the large
+        // object heap and forces a full collection every few steps, and TorchSharp 0.107's operators hand the native
+        // side the handle of a temporary Scalar that a collection can finalize mid-call (seen as a corrupt alpha in add).
+        if (_allowed?.Length != rows.Length * vocab)
+            _allowed = new bool[rows.Length * vocab];
+        var allowed = _allowed;
         for (int r = 0; r < rows.Length; r++)
         {
             var span = allowed.AsSpan(r * vocab, vocab);
@@ -254,9 +260,9 @@ public sealed class GenerationSession : IDisposable
                 span.Fill(true);
                 continue;
             }
-            if (!constraint.IsComplete)
-                constraint.Allow(span);
-            if (constraint.IsComplete || !span.Contains(true))
+            span.Clear();
+            constraint.Allow(span);
+            if (!span.Contains(true))
                 foreach (var id in _stopIds)
                     if (id < vocab)
                         span[id] = true;

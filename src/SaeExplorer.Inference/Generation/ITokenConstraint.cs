@@ -8,7 +8,7 @@ public interface ITokenConstraint
 {
     bool IsComplete { get; }
 
-    /// <summary>Sets <c>allowed[id]</c> for every token id that may come next (the span starts all false).</summary>
+    /// <summary>Sets <c>allowed[id]</c> for every token id that may come next, the stop tokens once the value is complete (the span starts all false).</summary>
     void Allow(Span<bool> allowed);
 
     void Advance(int tokenId);

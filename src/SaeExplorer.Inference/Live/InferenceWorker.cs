@@ -84,7 +84,41 @@ public sealed class InferenceWorker : IDisposable
     private void Loop()
     {
         foreach (var item in _queue.GetConsumingEnumerable())
-            item.Run();
+            RunWithoutCollections(item.Run);
+    }
+
+    /// <summary>Allocation a request may make before the runtime ends its no-collection region (and collects).</summary>
+    private const long NoCollectionBudget = 64L << 20;
+
+    /// <summary>
+    /// Runs a request with the garbage collector held off. TorchSharp 0.107 passes the raw handle of a temporary
+    /// <see cref="Scalar"/> (the alpha of every <c>a + b</c>, the operand of <c>x * 2.0</c>) to native code without
+    /// keeping the managed object alive, so a collection during the call can finalize it and free the scalar libtorch
+    /// is reading. A busy host (the server's request threads allocating beside the worker) made that happen every few
+    /// hundred decoding steps, as "Expected false to be true … toFloat" from an add. No collection while a request
+    /// runs, no such race; the temporaries die after their calls have returned. A request that allocates past the
+    /// budget (a model load) ends the region early and runs as before.
+    /// </summary>
+    private static void RunWithoutCollections(Action run)
+    {
+        bool held;
+        try
+        {
+            held = GC.TryStartNoGCRegion(NoCollectionBudget);
+        }
+        catch (InvalidOperationException)
+        {
+            held = false;
+        }
+        try
+        {
+            run();
+        }
+        finally
+        {
+            if (held && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
+                GC.EndNoGCRegion();
+        }
     }
 
     public void Dispose()

@@ -135,6 +135,17 @@ internal sealed class ArrayNode(GrammarNode items, int minItems, int maxItems) :
         }
     }
 
+    /// <summary>
+    /// <see cref="Frame.Count"/> (items so far) grows by at most one per byte, a comma, and only meets the bounds as
+    /// <c>Count ≥ minItems</c> and <c>Count ≥ maxItems</c> (it is 0 before the first item, which sets it to 1), so the
+    /// key holds the headroom below each bound, exact only within the lookahead. <see cref="Frame.Value"/> is unused.
+    /// </summary>
+    public override void KeyParts(in Frame frame, int lookahead, out long count, out long value)
+    {
+        count = Headroom(frame.Count, maxItems, lookahead);
+        value = Headroom(frame.Count, minItems, lookahead);
+    }
+
     public override void AddFirstBytes(bool[] first) => first['['] = true;
 }
 

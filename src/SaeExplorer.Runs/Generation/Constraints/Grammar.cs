@@ -125,6 +125,11 @@ internal struct Cursor(GrammarNode root)
 /// </summary>
 internal abstract class GrammarNode
 {
+    private static int _lastId;
+
+    /// <summary>Unique in the process: a node's identity in a <see cref="MaskKey"/>.</summary>
+    public readonly int Id = Interlocked.Increment(ref _lastId);
+
     /// <summary>The frame before the value's first byte.</summary>
     public virtual Frame Start() => new(this, 0);
 
@@ -142,6 +147,29 @@ internal abstract class GrammarNode
 
     /// <summary>Marks the bytes the value can begin with, so a choice can pick its alternative from the first byte.</summary>
     public abstract void AddFirstBytes(bool[] first);
+
+    /// <summary>
+    /// What of <paramref name="frame"/>'s <see cref="Frame.Count"/> and <see cref="Frame.Value"/> goes into a
+    /// <see cref="MaskKey"/> (its node and <see cref="Frame.State"/> always do). Two frames of this node with the same
+    /// state and the same parts must take exactly the same byte strings of at most <paramref name="lookahead"/> bytes,
+    /// with the same results, and be left in frames that again agree in that sense; then they allow the same tokens
+    /// now, whatever stack they sit in. By default the raw fields, which is always safe: a node that counts should
+    /// override this only with a proof that what it folds together cannot be told apart within the lookahead.
+    /// </summary>
+    /// <param name="lookahead">the most bytes a token has in this vocabulary</param>
+    public virtual void KeyParts(in Frame frame, int lookahead, out long count, out long value)
+    {
+        count = frame.Count;
+        value = frame.Value;
+    }
+
+    /// <summary>
+    /// How far <paramref name="count"/> is below <paramref name="bound"/>, as a key part: exact up to
+    /// <paramref name="lookahead"/>, 0 for at or past it, and <paramref name="lookahead"/> + 1 for anything further.
+    /// For a count that grows by at most one per byte and is only ever compared as <c>count ≥ bound</c>: within the
+    /// lookahead such a test comes out the same for any two counts this folds together.
+    /// </summary>
+    protected static long Headroom(int count, int bound, int lookahead) => Math.Clamp((long)bound - count, 0, lookahead + 1L);
 
     /// <summary>The bytes the value can begin with, indexed by byte.</summary>
     public bool[] FirstBytes()

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -6,7 +7,8 @@ namespace SaeExplorer.Runs.Generation.Constraints;
 /// <summary>
 /// Constrained decoding to JSON: a grammar compiled once from a JSON schema, or "any JSON object", from which each
 /// sequence gets a <see cref="JsonConstraintState"/> that says which tokens may come next, so the finished text is
-/// valid JSON (and valid UTF-8) matching the schema. Immutable and thread-safe; compile once per request.
+/// valid JSON (and valid UTF-8) matching the schema. Thread-safe; its only mutable part is a cache of the masks it has
+/// computed, so keep one instance per schema (<see cref="FromResponseFormat"/> does) and share it across requests.
 /// </summary>
 /// <remarks>
 /// <para>Output is compact: no whitespace between tokens, properties in the schema's declared order, keys and enum
@@ -31,9 +33,32 @@ public sealed class JsonConstraint
     /// <summary>How deep json_object mode (and a schema's untyped object or value) may nest objects and arrays.</summary>
     public const int DefaultMaxDepth = 8;
 
+    /// <summary>Compiled response formats kept by <see cref="FromResponseFormat"/>, by their schema's JSON text.</summary>
+    internal const int CompiledFormatCapacity = 16;
+
+    private static readonly JsonConstraint DefaultAnyObject = new(AnyJson.Default.Object);
+
+    private static readonly CompiledSchemaCache CompiledFormats = new(CompiledFormatCapacity);
+
     private readonly GrammarNode _root;
 
-    private JsonConstraint(GrammarNode root) => _root = root;
+    // The masks computed so far, per vocabulary; an entry lives as long as its trie does (and this constraint).
+    private readonly ConditionalWeakTable<TokenTrie, MaskCache>? _masks;
+    private readonly int _maskCapacity;
+
+    /// <param name="root">the compiled grammar</param>
+    /// <param name="maskCapacity">how many masks to keep per vocabulary (<see cref="MaskCache"/>); 0 keeps none, so every mask walks the trie</param>
+    internal JsonConstraint(GrammarNode root, int maskCapacity = MaskCache.DefaultCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maskCapacity);
+        _root = root;
+        _maskCapacity = maskCapacity;
+        _masks = maskCapacity > 0 ? new() : null;
+    }
+
+    /// <summary>The mask cache of this constraint over <paramref name="vocabulary"/>, made on first use; null when caching is off.</summary>
+    internal MaskCache? MasksFor(TokenTrie vocabulary) =>
+        _masks?.GetValue(vocabulary, trie => new MaskCache(trie, _maskCapacity));
 
     /// <summary>
     /// OpenAI's json_object mode: any JSON object, nested at most <paramref name="maxDepth"/> objects and arrays deep
@@ -44,7 +69,8 @@ public sealed class JsonConstraint
     public static JsonConstraint AnyObject(int maxDepth = DefaultMaxDepth)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDepth, 1);
-        return new(maxDepth == DefaultMaxDepth ? AnyJson.Default.Object : new AnyJson(maxDepth).Object);
+        // One instance for the default, so json_object requests share its masks.
+        return maxDepth == DefaultMaxDepth ? DefaultAnyObject : new(new AnyJson(maxDepth).Object);
     }
 
     /// <summary>Compiles a JSON schema (the subset in the remarks).</summary>
@@ -66,6 +92,11 @@ public sealed class JsonConstraint
     /// <c>{"type":"json_schema","json_schema":{"name":...,"schema":{...},"strict":true}}</c> (enforced whatever
     /// <c>strict</c> says; without a <c>schema</c>, any object).
     /// </summary>
+    /// <remarks>
+    /// The same schema (the same JSON text once whitespace is dropped; property order counts, as it orders the output)
+    /// gives the same instance while it is among the <see cref="CompiledFormatCapacity"/> most recently used, so
+    /// requests with one schema, such as a judge's, share its compiled grammar and the masks cached in it.
+    /// </remarks>
     /// <exception cref="ArgumentException">the response_format is malformed; the message names the field</exception>
     /// <exception cref="NotSupportedException">the schema uses something outside the supported subset</exception>
     public static JsonConstraint? FromResponseFormat(JsonNode? responseFormat)
@@ -92,7 +123,7 @@ public sealed class JsonConstraint
                     return AnyObject();
                 if (schema is null || schema.GetValueKind() is not (JsonValueKind.Object or JsonValueKind.True))
                     throw new ArgumentException("response_format.json_schema.schema must be a JSON schema object.", nameof(responseFormat));
-                return FromSchema(schema);
+                return CompiledFormats.GetOrAdd(schema.ToJsonString(), schema, FromSchema);
             default:
                 throw new ArgumentException(
                     $"response_format.type must be \"text\", \"json_object\" or \"json_schema\", not {format["type"]?.ToJsonString() ?? "missing"}.",
@@ -115,6 +146,6 @@ public sealed class JsonConstraint
             if (id < 0 || id >= vocabulary.VocabularySize)
                 throw new ArgumentOutOfRangeException(nameof(stopTokenIds), id, $"A stop token id must be in [0, {vocabulary.VocabularySize}).");
         }
-        return new JsonConstraintState(vocabulary, stops, new Cursor(_root));
+        return new JsonConstraintState(vocabulary, stops, MasksFor(vocabulary), new Cursor(_root));
     }
 }

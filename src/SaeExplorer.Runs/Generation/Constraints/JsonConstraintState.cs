@@ -15,12 +15,15 @@ public sealed class JsonConstraintState
 {
     private readonly TokenTrie _trie;
     private readonly int[] _stopIds;
+    private readonly MaskCache? _masks;
     private Cursor _cursor;
 
-    internal JsonConstraintState(TokenTrie trie, int[] stopIds, Cursor cursor)
+    /// <param name="masks">the constraint's masks over <paramref name="trie"/>, shared by all its sequences; null to walk the trie every time</param>
+    internal JsonConstraintState(TokenTrie trie, int[] stopIds, MaskCache? masks, Cursor cursor)
     {
         _trie = trie;
         _stopIds = stopIds;
+        _masks = masks;
         _cursor = cursor;
     }
 
@@ -34,7 +37,7 @@ public sealed class JsonConstraintState
     public bool CanStop => _cursor.CanStop;
 
     /// <summary>An independent copy (for beam search, or to try a token without committing to it).</summary>
-    public JsonConstraintState Clone() => new(_trie, _stopIds, _cursor);
+    public JsonConstraintState Clone() => new(_trie, _stopIds, _masks, _cursor);
 
     /// <summary>
     /// Advances past a token's bytes if the grammar allows all of them; otherwise returns false and leaves the state as
@@ -70,14 +73,41 @@ public sealed class JsonConstraintState
     /// vocabulary, as in padded logits, are false), and returns how many are allowed. 0 only when the value is complete
     /// and there are no stop tokens, or when the vocabulary cannot spell any way on (a byte-level vocabulary always can).
     /// </summary>
-    public int FillAllowed(Span<bool> allowed)
+    /// <remarks>
+    /// The first time any sequence of the same <see cref="JsonConstraint"/> and vocabulary reaches a state, this walks
+    /// the token trie (milliseconds for a 128k vocabulary); every later time the mask is copied from the constraint's
+    /// cache (microseconds). See <see cref="MaskKey"/> for which states count as the same.
+    /// </remarks>
+    public int FillAllowed(Span<bool> allowed) => FillAllowed(allowed, useCache: true);
+
+    /// <summary><see cref="FillAllowed(Span{bool})"/> by walking the trie, without reading or filling the cache (for tests).</summary>
+    internal int FillAllowedUncached(Span<bool> allowed) => FillAllowed(allowed, useCache: false);
+
+    /// <summary>The key this state's mask is cached under; null once complete or when the constraint caches no masks (for tests).</summary>
+    internal MaskKey? CacheKey => _cursor.Complete || _masks is null ? null : _masks.KeyOf(_cursor);
+
+    private int FillAllowed(Span<bool> allowed, bool useCache)
     {
         if (allowed.Length < _trie.VocabularySize)
             throw new ArgumentException($"The mask has {allowed.Length} entries, fewer than the {_trie.VocabularySize} tokens of the vocabulary.", nameof(allowed));
-        allowed.Clear();
         int count = 0;
-        if (!_cursor.Complete)
+        if (_cursor.Complete)
+            allowed.Clear();
+        else if (!useCache || _masks is null)
+        {
+            allowed.Clear();
             Walk(0, _cursor, allowed, ref count);
+        }
+        else
+        {
+            var key = _masks.KeyOf(_cursor);
+            if (!_masks.TryFill(key, allowed, out count))
+            {
+                allowed.Clear();
+                Walk(0, _cursor, allowed, ref count);
+                _masks.Add(key, allowed, count);
+            }
+        }
         // Stop tokens are only ever stops, even where the vocabulary gives them bytes.
         bool stop = _cursor.CanStop;
         foreach (int id in _stopIds)

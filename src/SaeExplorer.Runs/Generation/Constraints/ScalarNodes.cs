@@ -85,6 +85,19 @@ internal sealed class StringNode(int minLength, int maxLength) : GrammarNode
 
     public override int PlainRun(in Frame frame) => frame.State == Plain ? maxLength - frame.Count : 0;
 
+    /// <summary>
+    /// The state (escape and UTF-8 continuation states included) goes in whole. <see cref="Frame.Count"/> only grows,
+    /// by at most one per byte, and only meets the bounds as <c>Count ≥ minLength</c> (may the string close) and
+    /// <c>Count ≥ maxLength</c> (no more characters), so the key holds the headroom below each bound, exact only within
+    /// the lookahead: inside a long string all the characters written so far fold into one key, and near the end each
+    /// remaining count is its own. <see cref="Frame.Value"/> is unused (always 0).
+    /// </summary>
+    public override void KeyParts(in Frame frame, int lookahead, out long count, out long value)
+    {
+        count = Headroom(frame.Count, maxLength, lookahead);
+        value = Headroom(frame.Count, minLength, lookahead);
+    }
+
     public override void AddFirstBytes(bool[] first) => first['"'] = true;
 
     private static int LeadState(byte b) => b switch

@@ -8,8 +8,9 @@ namespace SaeExplorer.Runs.Tests.Generation.Constraints;
 
 /// <summary>
 /// Random decoding: from the synthetic vocabulary, each walk picks uniformly among the allowed tokens until it picks
-/// the stop token. At every step the trie walk's mask must equal trying every token on its own, some token must be
-/// allowed, and every finished text must be valid UTF-8 and JSON that matches the schema, checked here by hand.
+/// the stop token. At every step the mask (from the constraint's cache after the first walks, which all share it) must
+/// equal the trie walked afresh and trying every token on its own, some token must be allowed, and every finished text
+/// must be valid UTF-8 and JSON that matches the schema, checked here by hand.
 /// </summary>
 public sealed class JsonConstraintRandomWalkTests
 {
@@ -21,9 +22,12 @@ public sealed class JsonConstraintRandomWalkTests
         var state = Start(constraint);
         var text = new List<byte>();
         var mask = new bool[Tokens.Length];
+        var walked = new bool[Tokens.Length];
         for (int step = 1; step <= maxSteps; step++)
         {
             int count = state.FillAllowed(mask);
+            Assert.Equal(state.FillAllowedUncached(walked), count);
+            Assert.True(walked.AsSpan().SequenceEqual(mask), $"after '{Encoding.UTF8.GetString([.. text])}' the cached mask differs from the walked one");
             for (int id = 0; id < Tokens.Length; id++)
             {
                 bool alone = id == Stop ? state.CanStop : state.Clone().TryAdvance(id);
@@ -82,6 +86,9 @@ public sealed class JsonConstraintRandomWalkTests
             verdicts.Add(root.GetProperty("verdict").GetString()!);
         }
         Assert.Equal(3, verdicts.Count);
+        // Most steps came from the cache: the walks share one compiled constraint.
+        var masks = constraint.MasksFor(Trie)!;
+        Assert.True(masks.Hits > 10 * masks.Misses, $"{masks.Hits} hits, {masks.Misses} misses");
     }
 
     [Fact]
