@@ -16,6 +16,7 @@ public static class Program
             GenerateCommand.Create(),
             JudgeCommand.Create(),
             ServeCommand.Create(),
+            TriangleCommand.Create(),
         };
         foreach (var command in AnalysisCommands.Create())
             root.Subcommands.Add(command);

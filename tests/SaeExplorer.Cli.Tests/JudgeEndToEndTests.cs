@@ -82,6 +82,22 @@ public sealed class JudgeEndToEndTests
             var pointwise = verdicts.RootElement.GetProperty("pointwise");
             Assert.Equal(300, pointwise.GetArrayLength());
             Assert.All(pointwise.EnumerateArray(), v => Assert.InRange(v.GetProperty("accuracy").GetInt32(), 1, 10));
+
+            var triangle = Run(env, outputs, "triangle", "--store", store, "--run", runId, "--out", output, "--resamples", "200");
+            Assert.True(triangle.ExitCode == 0, triangle.StdErr);
+            using var quality = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "quality.json")));
+            var report = quality.RootElement.GetProperty("triangle");
+            Assert.Equal("standard", report.GetProperty("reference").GetString());
+            Assert.Equal(300, report.GetProperty("answers").GetInt32());
+            Assert.Equal(300, report.GetProperty("scored_answers").GetInt32());
+            Assert.Equal(500, report.GetProperty("comparisons").GetInt32());
+            Assert.Equal(250, report.GetProperty("judge_bias").GetProperty("position_consistency").GetProperty("out_of").GetInt32());
+            Assert.Equal(5, report.GetProperty("win_rates").GetArrayLength());
+            Assert.Equal(7, File.ReadAllLines(Path.Combine(output, "quality_conditions.csv")).Length);
+            Assert.Equal(301, File.ReadAllLines(Path.Combine(output, "quality_answers.csv")).Length);
+            foreach (var name in new[] { "quality_conditions.tex", "quality_correlations.csv", "triangle_features_quality.png", "triangle_features_quality.svg",
+                         "quality_lc_win_rate.png", "quality_bradley_terry.svg" })
+                Assert.True(File.Exists(Path.Combine(output, name)), name);
         }
         finally
         {
