@@ -95,8 +95,8 @@ public sealed class JudgeEndToEndTests
             Assert.Equal(5, report.GetProperty("win_rates").GetArrayLength());
             Assert.Equal(7, File.ReadAllLines(Path.Combine(output, "quality_conditions.csv")).Length);
             Assert.Equal(301, File.ReadAllLines(Path.Combine(output, "quality_answers.csv")).Length);
-            foreach (var name in new[] { "quality_conditions.tex", "quality_correlations.csv", "triangle_features_quality.png", "triangle_features_quality.svg",
-                         "quality_lc_win_rate.png", "quality_bradley_terry.svg" })
+            foreach (var name in new[] { "quality_conditions.tex", "quality_correlations.csv", "triangle_matrix.png", "triangle_matrix.svg",
+                         "quality_win_rates.png", "quality_bradley_terry.svg" })
                 Assert.True(File.Exists(Path.Combine(output, name)), name);
         }
         finally

@@ -11,7 +11,7 @@ namespace SaeExplorer.Reports.Figures;
 /// and SVGs (sized in inches). Rendering is headless, needs no installed fonts and gives byte-identical output for the
 /// same input.
 /// </summary>
-public sealed class FigureExporter
+public sealed partial class FigureExporter
 {
     // ScottPlot lays out in logical pixels of 1/96 in; Plot.ScaleFactor multiplies everything for higher resolutions.
     private const double LogicalDpi = 96;
@@ -42,8 +42,8 @@ public sealed class FigureExporter
         string xml;
         lock (RenderGate)
         {
-            using var plot = Build(figure, scaleFactor: 1);
-            xml = plot.GetSvgXml(width, height);
+            using var drawing = Build(figure, scaleFactor: 1);
+            xml = drawing.GetSvgXml(width, height);
         }
         return PolishSvg(xml, size, width, height);
     }
@@ -85,26 +85,43 @@ public sealed class FigureExporter
         var scale = size.Dpi / LogicalDpi;
         lock (RenderGate)
         {
-            using var plot = Build(figure, scale);
-            using var image = plot.GetImage(size.WidthPixels, size.HeightPixels);
+            using var drawing = Build(figure, scale);
+            using var image = drawing.GetImage(size.WidthPixels, size.HeightPixels);
             var png = PngMetadata.WithDpi(image.GetImageBytes(ImageFormat.Png, 100), size.Dpi);
-            var render = plot.LastRender;
-            var limits = render.AxisLimits;
-            var rect = render.DataRect;
-            (double X, double Y) PixelOf(double x, double y) => (
-                (rect.Left + (x - limits.Left) / (limits.Right - limits.Left) * rect.Width) * scale,
-                (rect.Top + (limits.Top - y) / (limits.Top - limits.Bottom) * rect.Height) * scale);
-            var dataArea = (rect.Left * scale, rect.Top * scale, rect.Right * scale, rect.Bottom * scale);
-            return new RenderedPng(png, PixelOf, dataArea);
+            var panels = drawing.Panels.Select(p => PanelLayout(p.Row, p.Column, p.Plot, scale)).ToArray();
+            if (drawing.Panels.Count == 1)
+                return new RenderedPng(png, panels[0].PixelOf, panels[0].DataArea, panels);
+            var grid = (panels.Min(p => p.DataArea.Left), panels.Min(p => p.DataArea.Top), panels.Max(p => p.DataArea.Right), panels.Max(p => p.DataArea.Bottom));
+            return new RenderedPng(png, (_, _) => throw new InvalidOperationException("a figure of several panels maps data per panel: use Panels."), grid, panels);
         }
     }
 
-    /// <param name="PixelOf">Image pixel of a data coordinate.</param>
-    /// <param name="DataArea">The data area's edges in image pixels.</param>
-    internal sealed record RenderedPng(byte[] Png, Func<double, double, (double X, double Y)> PixelOf, (double Left, double Top, double Right, double Bottom) DataArea);
-
-    private Plot Build(Figure figure, double scaleFactor)
+    private static RenderedPanel PanelLayout(int row, int column, Plot plot, double scale)
     {
+        var render = plot.LastRender;
+        var limits = render.AxisLimits;
+        var rect = render.DataRect;
+        (double X, double Y) PixelOf(double x, double y) => (
+            (rect.Left + (x - limits.Left) / (limits.Right - limits.Left) * rect.Width) * scale,
+            (rect.Top + (limits.Top - y) / (limits.Top - limits.Bottom) * rect.Height) * scale);
+        return new RenderedPanel(row, column, PixelOf, (rect.Left * scale, rect.Top * scale, rect.Right * scale, rect.Bottom * scale));
+    }
+
+    /// <param name="PixelOf">Image pixel of a data coordinate (single-panel figures only).</param>
+    /// <param name="DataArea">The data area's edges in image pixels; for a grid of panels, the box around all of them.</param>
+    /// <param name="Panels">Every panel's data area and mapping: one for a single plot, k×k for a scatter matrix.</param>
+    internal sealed record RenderedPng(byte[] Png, Func<double, double, (double X, double Y)> PixelOf, (double Left, double Top, double Right, double Bottom) DataArea, IReadOnlyList<RenderedPanel> Panels);
+
+    /// <param name="Row">The panel's row, from the top.</param>
+    /// <param name="Column">The panel's column, from the left.</param>
+    /// <param name="PixelOf">Image pixel of a data coordinate of this panel.</param>
+    /// <param name="DataArea">The panel's data area's edges in image pixels.</param>
+    internal sealed record RenderedPanel(int Row, int Column, Func<double, double, (double X, double Y)> PixelOf, (double Left, double Top, double Right, double Bottom) DataArea);
+
+    private Drawing Build(Figure figure, double scaleFactor)
+    {
+        if (figure is ScatterMatrixFigure matrix)
+            return BuildScatterMatrix(matrix, scaleFactor);
         var plot = new Plot { ScaleFactor = scaleFactor };
         ApplyTextStyle(plot);
         switch (figure)
@@ -118,10 +135,17 @@ public sealed class FigureExporter
             case ConditionComparisonFigure comparison:
                 DrawComparison(plot, comparison);
                 break;
+            case IntervalSeriesFigure intervals:
+                DrawIntervalSeries(plot, intervals);
+                break;
+            case LadderFigure ladder:
+                DrawLadder(plot, ladder);
+                break;
             default:
+                plot.Dispose();
                 throw new ArgumentException($"no drawing for {figure.GetType().Name}.", nameof(figure));
         }
-        return plot;
+        return new SinglePlot(plot);
     }
 
     private void DrawScatter(Plot plot, ConditionScatterFigure figure)

@@ -4,10 +4,10 @@ using SaeExplorer.Runs.Judging;
 namespace SaeExplorer.Reports.Figures;
 
 /// <summary>
-/// The quality analysis's figures, PNG (300 dpi) and SVG: the three sides of the triangle as scatters coloured by
-/// condition (prompt features ~ length, prompt features ~ quality, length ~ quality, on the baseline answers), the
-/// length-controlled win rate of each condition against the reference with its interval, and the style-controlled
-/// Bradley–Terry strengths.
+/// The quality analysis's figures, PNG (300 dpi) and SVG: the triangle as a scatter matrix of the baseline answers
+/// coloured by condition (prompt features, answer features per token, answer length, judged score), each condition's
+/// win rate against the reference raw and length-controlled with intervals, and the Bradley–Terry ladder
+/// (style-controlled strengths).
 /// </summary>
 public static class QualityFigureFiles
 {
@@ -17,29 +17,34 @@ public static class QualityFigureFiles
         exporter ??= new FigureExporter();
         var files = new List<string>();
         var baseline = result.Rows.Where(r => r.Answer.Arm == RunAnswerSet.BaselineArm).ToList();
-        var scored = baseline.Where(r => r.Score is not null).ToList();
 
-        void Scatter(string name, string title, IReadOnlyList<AnswerQualityRow> rows, Func<AnswerQualityRow, double> x, Func<AnswerQualityRow, double> y, string xLabel, string yLabel)
-        {
-            var points = rows.Select(r => new ScatterPoint(x(r), y(r), r.Condition)).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
-            if (points.Count > 0)
-                files.AddRange(exporter.SavePngAndSvg(new ConditionScatterFigure(title, points, xLabel, yLabel, showTickLabels: true), Path.Combine(directory, name), FigureSize.SingleColumn));
-        }
-        Scatter("triangle_features_length", "Prompt features and answer length", baseline, r => r.PromptActiveFeatures, r => r.LengthTokens, "Active features (prompt)", "Answer tokens");
-        Scatter("triangle_features_quality", "Prompt features and judged quality", scored, r => r.PromptActiveFeatures, r => r.Score!.Value, "Active features (prompt)", "Pointwise score");
-        Scatter("triangle_length_quality", "Answer length and judged quality", scored, r => r.LengthTokens, r => r.Score!.Value, "Answer tokens", "Pointwise score");
+        // A missing score or feature count is NaN: the point leaves only the panels that need it.
+        var points = baseline.Select(r => new MatrixPoint(
+            [r.PromptActiveFeatures, r.AnswerMeanActivePerToken, r.LengthTokens, r.Score ?? double.NaN], r.Condition)).ToList();
+        if (points.Count > 0)
+            files.AddRange(exporter.SavePngAndSvg(new ScatterMatrixFigure("Features, length and judged quality",
+                ["Prompt features", "Answer features / token", "Answer tokens", "Score"], points), Path.Combine(directory, "triangle_matrix"), FigureSize.DoubleColumn));
 
-        var rates = result.Triangle.WinRates.Where(w => double.IsFinite(w.Result.LengthControlled.Lower) && double.IsFinite(w.Result.LengthControlled.Upper))
-            .Select(w => new ConditionEstimate(w.Condition, w.Result.LengthControlled.Estimate, w.Result.LengthControlled.Lower, w.Result.LengthControlled.Upper)).ToList();
-        if (rates.Count > 0)
-            files.AddRange(exporter.SavePngAndSvg(new ConditionComparisonFigure($"Length-controlled win rate vs {result.Reference}", rates, "Win rate (%)"),
-                Path.Combine(directory, "quality_lc_win_rate"), FigureSize.SingleColumn));
+        var rates = result.Triangle.WinRates.ToDictionary(w => w.Condition, w => w.Result);
+        var categories = result.Triangle.Conditions.Where(rates.ContainsKey).ToList();
+        if (categories.Count > 0)
+            files.AddRange(exporter.SavePngAndSvg(new IntervalSeriesFigure($"Win rate against {result.Reference}", categories,
+            [
+                new IntervalSeries("raw", [.. categories.Select(c => Point(rates[c].RawWinRate))]),
+                new IntervalSeries("length-controlled", [.. categories.Select(c => Point(rates[c].LengthControlled))]),
+            ], "Win rate (%)", referenceLine: 50), Path.Combine(directory, "quality_win_rates"), FigureSize.SingleColumn));
 
-        var strengths = result.Triangle.Strengths.Where(s => double.IsFinite(s.StyleControlled.Lower) && double.IsFinite(s.StyleControlled.Upper))
-            .Select(s => new ConditionEstimate(s.Condition, s.StyleControlled.Estimate, s.StyleControlled.Lower, s.StyleControlled.Upper)).ToList();
-        if (strengths.Count > 0)
-            files.AddRange(exporter.SavePngAndSvg(new ConditionComparisonFigure($"Bradley–Terry strength, style-controlled ({result.Reference} = 0)", strengths, "Log-odds"),
-                Path.Combine(directory, "quality_bradley_terry"), FigureSize.SingleColumn));
+        var ladder = result.Triangle.Strengths.Where(s => Point(s.StyleControlled) is not null)
+            .Select(s => new LadderItem(s.Condition, s.StyleControlled.Estimate, s.StyleControlled.Lower, s.StyleControlled.Upper, s.Condition)).ToList();
+        if (ladder.Count > 0)
+            files.AddRange(exporter.SavePngAndSvg(new LadderFigure($"Bradley–Terry strength, style-controlled ({result.Reference} = 0)", ladder, "Log-odds",
+                referenceLine: 0), Path.Combine(directory, "quality_bradley_terry"), FigureSize.SingleColumn));
         return files;
     }
+
+    /// <summary>An interval the figures can draw, or null (a statistic that could not be measured).</summary>
+    private static IntervalPoint? Point(Core.Analysis.Statistics.ConfidenceInterval ci) =>
+        double.IsFinite(ci.Estimate) && double.IsFinite(ci.Lower) && double.IsFinite(ci.Upper) && ci.Lower <= ci.Estimate && ci.Estimate <= ci.Upper
+            ? new IntervalPoint(ci.Estimate, ci.Lower, ci.Upper)
+            : null;
 }
