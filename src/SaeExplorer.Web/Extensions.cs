@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using SaeExplorer.Inference.Live;
 using SaeExplorer.Storage;
+using SaeExplorer.Web.Application.Answers;
 using SaeExplorer.Web.Application.Exports;
 using SaeExplorer.Web.Application.Models;
 using SaeExplorer.Web.Application.Runs;
@@ -53,6 +54,11 @@ public static class Extensions
         // UMAP maps per (run, pooling), kept for the app's lifetime so revisiting the page is instant.
         builder.Services.AddSingleton<UmapCache>();
         builder.Services.AddSingleton<ExportService>();
+
+        // The LLM judge: its settings (Settings changes them for the app's lifetime) and the judgings of runs, which go on
+        // after the page that started them is gone.
+        builder.Services.AddSingleton<JudgeSettingsHolder>();
+        builder.Services.AddSingleton<JudgeJobs>();
 
         // Requests from components go through the mediator; handlers are registered by its source generator, and every
         // request's user-fixable failure becomes one UserError for the page to show.

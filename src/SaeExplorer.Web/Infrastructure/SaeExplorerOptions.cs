@@ -1,3 +1,5 @@
+using SaeExplorer.Judge;
+
 namespace SaeExplorer.Web.Infrastructure;
 
 /// <summary>
@@ -36,6 +38,9 @@ public sealed class SaeExplorerOptions
     /// </summary>
     public List<string> AllowedRoots { get; set; } = [];
 
+    /// <summary>The LLM judge the Answers page calls; Settings changes it for the app's lifetime.</summary>
+    public JudgeOptions Judge { get; set; } = new();
+
     public string ResolveDataDirectory()
     {
         if (!string.IsNullOrWhiteSpace(DataDirectory))
@@ -44,4 +49,22 @@ public sealed class SaeExplorerOptions
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         return Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".local", "share") : xdg, "saex");
     }
+}
+
+/// <summary>
+/// The judge's endpoint, from "SaeExplorer:Judge" (as <c>saex judge</c>'s options). The key itself is never configured
+/// here: <see cref="ApiKeyVariable"/> names the environment variable that holds it.
+/// </summary>
+public sealed class JudgeOptions
+{
+    public string BaseUrl { get; set; } = JudgeEndpoint.DefaultUrl;
+
+    public string Model { get; set; } = JudgeEndpoint.DefaultModel;
+
+    public string ApiKeyVariable { get; set; } = JudgeEndpoint.DefaultKeyVariable;
+
+    /// <summary>auto (json_object for DeepSeek, json_schema otherwise), json_schema or json_object.</summary>
+    public string ResponseFormat { get; set; } = "auto";
+
+    public int Concurrency { get; set; } = 16;
 }

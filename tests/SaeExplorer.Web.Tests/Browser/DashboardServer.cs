@@ -51,9 +51,19 @@ public sealed class DashboardServer : IAsyncDisposable
         }
     }
 
-    public static async Task<DashboardServer> StartAsync(TimeSpan? readyTimeout = null, params string[] extraArgs)
+    public static Task<DashboardServer> StartAsync(TimeSpan? readyTimeout = null, params string[] extraArgs) =>
+        StartAsync(_ => { }, readyTimeout, extraArgs);
+
+    /// <summary>A dashboard whose data directory <paramref name="prepare"/> filled first (e.g. a store with judged runs).</summary>
+    public static Task<DashboardServer> StartAsync(Action<string> prepare, TimeSpan? readyTimeout = null, params string[] extraArgs) =>
+        StartAsync(prepare, new Dictionary<string, string>(), readyTimeout, extraArgs);
+
+    /// <summary>The same, with <paramref name="environment"/> set for the dashboard's process alone (e.g. a judge's API key).</summary>
+    public static async Task<DashboardServer> StartAsync(Action<string> prepare, IReadOnlyDictionary<string, string> environment, TimeSpan? readyTimeout = null,
+        params string[] extraArgs)
     {
         var data = new TempDirectory();
+        prepare(data.Path);
         string url = $"http://127.0.0.1:{FreePort()}";
         var start = new ProcessStartInfo(ExecutablePath)
         {
@@ -65,6 +75,8 @@ public sealed class DashboardServer : IAsyncDisposable
         foreach (var arg in (string[])["--urls", url, $"--SaeExplorer:DataDirectory={data.Path}", .. extraArgs])
             start.ArgumentList.Add(arg);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the dashboard");
         var server = new DashboardServer(process, data, url);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);

@@ -34,6 +34,9 @@ public sealed class ScreenshotTests(DashboardFixture dashboard)
                 await Assertions.Expect(page.GetByTestId("answer-steered").GetByTestId("answer-status")).ToContainTextAsync("tokens ·", new() { Timeout = 60_000 });
                 await Assertions.Expect(page.GetByTestId("answer-baseline").GetByTestId("answer-status")).ToContainTextAsync("tokens ·", new() { Timeout = 60_000 });
             }),
+            // The dashboard does not answer a run's prompts, so unless a store was given answers the page says how to get some;
+            // AnswersPageTests check answers and verdicts for console errors on a store that has them.
+            ("answers", "/answers", page => Assertions.Expect(page.GetByTestId("no-answers").Or(page.GetByTestId("answers-card").First)).ToBeVisibleAsync()),
             ("compare", dashboard.WithBuiltInRun("/compare"), async page =>
             {
                 await Assertions.Expect(page.GetByTestId("differential-link").First).ToBeVisibleAsync();
