@@ -14,8 +14,15 @@ namespace SaeExplorer.Cli.Tests;
 /// as the judge, <c>saex judge</c> killed with SIGKILL mid-way and resumed, a rerun that sends nothing, then
 /// <c>saex triangle</c>; the API key is passed by environment and must appear in no file and no output.
 /// </summary>
+[Collection(Name)]
 public sealed class JudgeEndToEndTests
 {
+    /// <summary>
+    /// Runs alone, after the other classes: a server and a judge at 16 calls in flight take both cores of a CI box,
+    /// and the time-bounded runs of the other CLI tests beside it missed their limits.
+    /// </summary>
+    public const string Name = "judge end to end (alone)";
+
     private const string KeyVariable = "SAEX_E2E_JUDGE_KEY";
 
     [Fact]
@@ -141,3 +148,6 @@ public sealed class JudgeEndToEndTests
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+[CollectionDefinition(JudgeEndToEndTests.Name, DisableParallelization = true)]
+public sealed class JudgeEndToEndCollection;
