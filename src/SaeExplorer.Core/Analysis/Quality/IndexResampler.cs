@@ -35,6 +35,24 @@ internal struct IndexResampler(ulong seed)
             counts[NextBelow(bound, threshold)] += 1;
     }
 
+    /// <summary>One draw from 0 … n − 1, uniform.</summary>
+    public int Below(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        ulong bound = (ulong)n;
+        return NextBelow(bound, (0UL - bound) % bound);
+    }
+
+    /// <summary>Fisher–Yates: every order of <paramref name="items"/> equally likely, the same one for the same seed.</summary>
+    public void Shuffle<T>(IList<T> items)
+    {
+        for (int i = items.Count - 1; i > 0; i--)
+        {
+            int j = Below(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ulong Next()
     {
