@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SaeExplorer.Runs.Autointerp;
 using SaeExplorer.Runs.Generation;
 using SaeExplorer.Runs.Judging;
 
@@ -25,6 +26,11 @@ public static class StoredJson
 
     public static JudgeCall ReadCall(string json) => JsonSerializer.Deserialize(json, StoredJsonContext.Default.JudgeCall)
         ?? throw new InvalidDataException("a judge call is null.");
+
+    public static string Write(FeatureExplanation explanation) => JsonSerializer.Serialize(explanation, StoredJsonContext.Default.FeatureExplanation);
+
+    public static FeatureExplanation ReadExplanation(string json) => JsonSerializer.Deserialize(json, StoredJsonContext.Default.FeatureExplanation)
+        ?? throw new InvalidDataException("an explanation is null.");
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true,
@@ -32,6 +38,7 @@ public static class StoredJson
 [JsonSerializable(typeof(RunAnswerSet))]
 [JsonSerializable(typeof(JudgementSet))]
 [JsonSerializable(typeof(JudgeCall))]
+[JsonSerializable(typeof(FeatureExplanation))]
 internal sealed partial class StoredJsonContext : JsonSerializerContext;
 
 /// <summary>A judge's verdicts as a file (<c>saex judge --out</c>): the stored JSON, indented, written whole or not at all.</summary>
