@@ -131,14 +131,24 @@ public sealed class JudgeClient : IDisposable
     /// Lowercase hex SHA-256 of the model id, the protocol version, the response format with its schema and the messages
     /// (role and text of each, as JSON): the same question to the same judge is never paid for twice.
     /// </summary>
-    public string Key(IReadOnlyList<ChatMessage> messages, JudgeResponseFormat format, JsonElement schema) =>
+    public string Key(IReadOnlyList<ChatMessage> messages, JudgeResponseFormat format, JsonElement schema, string protocol = JudgePrompts.Version) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            $"saex.judge-call.v1\n{Endpoint.Model}\n{JudgePrompts.Version}\n{format}\n{(format == JudgeResponseFormat.JsonSchema ? schema.GetRawText() : "-")}\n{MessagesJson(messages)}")));
+            $"saex.judge-call.v1\n{Endpoint.Model}\n{protocol}\n{format}\n{(format == JudgeResponseFormat.JsonSchema ? schema.GetRawText() : "-")}\n{MessagesJson(messages)}")));
 
-    public async Task<JudgeReply> AskAsync(IReadOnlyList<ChatMessage> messages, JsonElement schema, string schemaName, CancellationToken cancellation = default)
+    /// <summary>The stored reply to this question, if it was asked before (nothing is sent): how a plan counts what a run will cost.</summary>
+    public JudgeCall? Stored(IReadOnlyList<ChatMessage> messages, JsonElement schema, string protocol = JudgePrompts.Version)
+    {
+        var key = Key(messages, Endpoint.ResponseFormat, schema, protocol);
+        lock (_storeLock)
+            return _store.TryGetCall(key, out var stored) ? stored : null;
+    }
+
+    /// <param name="protocol">the version of the prompts asking (judge, explainer, scorer): part of the cache key and recorded on the call</param>
+    public async Task<JudgeReply> AskAsync(IReadOnlyList<ChatMessage> messages, JsonElement schema, string schemaName, CancellationToken cancellation = default,
+        string protocol = JudgePrompts.Version)
     {
         var format = Endpoint.ResponseFormat;
-        var key = Key(messages, format, schema);
+        var key = Key(messages, format, schema, protocol);
         lock (_storeLock)
         {
             if (_store.TryGetCall(key, out var stored))
@@ -202,7 +212,7 @@ public sealed class JudgeClient : IDisposable
             }
             Interlocked.Add(ref _inputTokens, input);
             Interlocked.Add(ref _outputTokens, output);
-            call = new JudgeCall(key, Endpoint.Model, JudgePrompts.Version, MessagesJson(messages),
+            call = new JudgeCall(key, Endpoint.Model, protocol, MessagesJson(messages),
                 string.IsNullOrWhiteSpace(reply) ? null : reply, refused, input, output, DateTimeOffset.UtcNow);
         }
         finally
