@@ -15,6 +15,7 @@ public static class Program
             RunCommand.Create(),
             GenerateCommand.Create(),
             JudgeCommand.Create(),
+            ExplainCommand.Create(),
             ServeCommand.Create(),
             TriangleCommand.Create(),
         };

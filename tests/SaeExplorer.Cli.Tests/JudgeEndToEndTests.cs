@@ -105,6 +105,46 @@ public sealed class JudgeEndToEndTests
             foreach (var name in new[] { "quality_conditions.tex", "quality_correlations.csv", "triangle_matrix.png", "triangle_matrix.svg",
                          "quality_win_rates.png", "quality_bradley_terry.svg" })
                 Assert.True(File.Exists(Path.Combine(output, name)), name);
+
+            // Autointerp through the same server: the top 3 features of novice vs expert, explained and scored.
+            string[] explain = ["explain", "--store", store, "--run", runId, "--model", demo.ModelDirectory, "--sae", demo.SaePath,
+                "--top", "3", "--contrast", "novice:expert", "--explainer-url", $"http://127.0.0.1:{port}/v1", "--explainer-model", "saex-demo",
+                "--api-key-env", KeyVariable, "--confirm-above", "5", "--out", output];
+            var refused = Run(env, outputs, explain);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Matches(@"300 prompts and 300 answers as examples; 3 feature\(s\) to explain", refused.StdErr);
+            Assert.Matches(@"(\d+) calls is more than --confirm-above 5: add --yes", refused.StdErr);
+            int planned = int.Parse(Regex.Match(refused.StdErr, @"(\d+) calls to send \(0 already in the store\)").Groups[1].Value);
+            // Per feature: 1 explainer call, then 20 held-out questions (10 activating, 5 random, 5 similar) per method in batches of 5.
+            Assert.Equal(3 * (1 + 4 + 4), planned);
+
+            var explained = Run(env, outputs, [.. explain, "--yes"]);
+            Assert.True(explained.ExitCode == 0, explained.StdErr);
+            Assert.Contains($"{planned} calls sent, 0 from the store", explained.StdErr);
+            Assert.Matches(@"3 of 3 features explained, mean detection 0\.\d\d over 3, mean fuzzing 0\.\d\d over 3", explained.StdErr);
+            using (var file = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "explanations.json"))))
+            {
+                var list = file.RootElement.EnumerateArray().ToList();
+                Assert.Equal(3, list.Count);
+                foreach (var e in list)
+                {
+                    Assert.Equal("saex-demo", e.GetProperty("explainer_model").GetString());
+                    Assert.InRange(e.GetProperty("text").GetString()!.Length, 1, 200);
+                    Assert.Equal(20, e.GetProperty("shown").GetArrayLength());
+                    var scores = e.GetProperty("scores").EnumerateArray().ToList();
+                    Assert.Equal(["detection", "fuzzing"], scores.Select(x => x.GetProperty("method").GetString()));
+                    // The demo server's grammar holds every reply to exactly one 0/1 per example: nothing unanswered.
+                    Assert.All(scores, x => Assert.Equal(0, x.GetProperty("result").GetProperty("unanswered").GetInt32()));
+                    Assert.All(scores, x => Assert.Equal(20, x.GetProperty("examples").GetArrayLength()));
+                }
+            }
+            Assert.Contains("\\caption{SAE features explained by saex-demo", File.ReadAllText(Path.Combine(output, "explanations.tex")));
+            Assert.StartsWith("feature,label,explanation,outcome,detection", File.ReadAllText(Path.Combine(output, "explanations.csv")));
+
+            var explainedAgain = Run(env, outputs, explain);
+            Assert.True(explainedAgain.ExitCode == 0, explainedAgain.StdErr);
+            Assert.Contains($"0 calls to send ({planned} already in the store)", explainedAgain.StdErr);
+            Assert.Contains($"0 calls sent, {planned} from the store", explainedAgain.StdErr);
         }
         finally
         {

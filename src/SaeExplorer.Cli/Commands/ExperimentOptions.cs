@@ -76,7 +76,7 @@ internal sealed class ExperimentOptions
         return new ExperimentSetup(request, r.GetValue(_store)!, r.GetValue(_out)!, poolName);
     }
 
-    private static List<Contrast> ParseContrasts(string[] values, PromptSet set)
+    internal static List<Contrast> ParseContrasts(string[] values, PromptSet set)
     {
         var names = set.Conditions.Select(c => c.Name).ToHashSet();
         var result = new List<Contrast>();

@@ -57,7 +57,7 @@ internal static class JudgeCommand
         return command;
     }
 
-    private static JudgeResponseFormat? ParseFormat(string value) => value.Trim().ToLowerInvariant() switch
+    internal static JudgeResponseFormat? ParseFormat(string value) => value.Trim().ToLowerInvariant() switch
     {
         "auto" => null,
         "json_schema" => JudgeResponseFormat.JsonSchema,
@@ -94,16 +94,4 @@ internal static class JudgeCommand
     }
 
     internal static string FileSafe(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_'));
-
-    /// <summary>Reports on the caller's thread at once (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        private readonly Lock _gate = new();
-
-        public void Report(T value)
-        {
-            lock (_gate)
-                report(value);
-        }
-    }
 }

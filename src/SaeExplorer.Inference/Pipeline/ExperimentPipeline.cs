@@ -154,6 +154,18 @@ public sealed class ExperimentPipeline
         return Assemble(experiment, cache, 0, null, null);
     }
 
+    /// <summary>
+    /// A completed run rebuilt from the store under the identity it recorded: <paramref name="request"/> names the run's
+    /// model, SAE, layer, dtype, chat format and prompt set; refuses when the prompts no longer tokenize to the run's keys.
+    /// </summary>
+    public static ExperimentResult Reopen(string runId, CacheIdentity identity, ExperimentRequest request, IFeatureCache cache)
+    {
+        var experiment = Prepare(request);
+        if (experiment.Identity != identity)
+            throw new InvalidOperationException($"run {runId}'s results cannot be found again: its prompts no longer tokenize as they did (chat format {identity.ChatFormat}).");
+        return Open(experiment, cache);
+    }
+
     private static ExperimentResult Assemble(PreparedExperiment experiment, IFeatureCache cache, int computed, SaeReconstructionQuality? quality, IProgress<PipelineProgress>? progress)
     {
         var (request, prompts) = (experiment.Request, experiment.Prompts);

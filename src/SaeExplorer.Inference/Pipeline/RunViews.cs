@@ -1,4 +1,6 @@
 using SaeExplorer.Core.Analysis;
+using SaeExplorer.Core.Analysis.Autointerp;
+using SaeExplorer.Runs.Generation;
 
 namespace SaeExplorer.Inference.Pipeline;
 
@@ -22,6 +24,27 @@ public static class RunViews
         var tokens = p.Encoded.Ids.Select((id, i) => new TokenSpan(decode(id), spans[i].Start, spans[i].End)).ToList();
         return new TokenizedPrompt(p.Prompt.Id, p.Prompt.Condition, p.Encoded.Text, tokens, p.Cached.Features);
     }
+
+    /// <summary>
+    /// The texts a feature's examples are drawn from: every prompt of the run (its rendered tokens) and every answer given
+    /// (its generated tokens, with the features encoded while it was generated; an answer stored without features is
+    /// skipped). An answer's id is its prompt's id with <see cref="AnswerSuffix"/>.
+    /// </summary>
+    public static List<ExampleDocument> Documents(ExperimentResult result, Func<int, string> decode, IEnumerable<(RunAnswer Answer, StoredAnswer Stored)> answers)
+    {
+        var documents = result.Prompts.Select(p => ExampleDocument.FromPrompt(Tokenized(p, decode))).ToList();
+        foreach (var (answer, stored) in answers)
+        {
+            if (stored.Features is not { } features)
+                continue;
+            if (features.TokenCount != stored.NewIds.Length)
+                throw new InvalidDataException($"the answer to {answer.PromptId} has {stored.NewIds.Length} tokens but features for {features.TokenCount}; generate it again.");
+            documents.Add(new ExampleDocument(answer.PromptId + AnswerSuffix, answer.Condition, ExampleDocument.AnswerSource, stored.NewIds.Select(decode).ToArray(), features));
+        }
+        return documents;
+    }
+
+    public const string AnswerSuffix = "#answer";
 
     /// <summary>A prompt for <see cref="PromptDiff"/>: tokens segmented into the user's message and the template around it.</summary>
     public static DiffPrompt ForDiff(PromptResult p, Func<int, string> decode)

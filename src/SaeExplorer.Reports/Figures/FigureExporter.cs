@@ -56,10 +56,10 @@ public sealed partial class FigureExporter
         switch (extension)
         {
             case ".png":
-                WriteAtomically(path, RenderPng(figure, size));
+                Core.Exports.AtomicFile.WriteAllBytes(path, RenderPng(figure, size));
                 break;
             case ".svg":
-                WriteAtomically(path, new UTF8Encoding(false).GetBytes(RenderSvg(figure, size)));
+                Core.Exports.AtomicFile.WriteAllBytes(path, new UTF8Encoding(false).GetBytes(RenderSvg(figure, size)));
                 break;
             default:
                 throw new ArgumentException($"'{path}': figures are saved as .png or .svg, not '{extension}'.", nameof(path));
@@ -332,15 +332,6 @@ public sealed partial class FigureExporter
                 value = value.Replace($"url(#{from})", $"url(#{to})", StringComparison.Ordinal);
             attribute.Value = value;
         }
-    }
-
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var partial = full + ".partial";
-        File.WriteAllBytes(partial, bytes);
-        File.Move(partial, full, overwrite: true);
     }
 
     /// <summary>ScottPlot sizes are logical pixels (1/96 in); styles are in points (1/72 in).</summary>

@@ -18,11 +18,7 @@ public static class QualityReportJson
     /// <summary>Writes the file whole or not at all.</summary>
     public static void Save(QualityAnalysisResult result, string path)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var partial = full + ".partial";
-        File.WriteAllText(partial, ToJson(result), new UTF8Encoding(false));
-        File.Move(partial, full, overwrite: true);
+        Core.Exports.AtomicFile.WriteAllText(path, ToJson(result));
     }
 }
 

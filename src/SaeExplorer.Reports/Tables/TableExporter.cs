@@ -82,9 +82,7 @@ public static class TableExporter
             ".tex" => ToLatex(table),
             _ => throw new ArgumentException($"'{path}': tables are saved as .csv, .json or .tex, not '{extension}'.", nameof(path)),
         };
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        File.WriteAllText(full, text, new UTF8Encoding(false));
+        Core.Exports.AtomicFile.WriteAllText(path, text);
     }
 
     /// <summary>Escapes text for LaTeX's text mode.</summary>

@@ -52,27 +52,13 @@ public static class AnswersFile
     /// </summary>
     public static void Write(string path, IEnumerable<AnswerLine> lines)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var partial = full + ".partial";
-        try
+        Core.Exports.AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
-            using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
-            {
-                writer.NewLine = "\n";
-                foreach (var line in lines)
-                    writer.WriteLine(JsonSerializer.Serialize(line, Readable.AnswerLine));
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(partial, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(partial);
-            throw;
-        }
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+            writer.NewLine = "\n";
+            foreach (var line in lines)
+                writer.WriteLine(JsonSerializer.Serialize(line, Readable.AnswerLine));
+        });
     }
 
     public static IReadOnlyList<AnswerLine> Read(string path)

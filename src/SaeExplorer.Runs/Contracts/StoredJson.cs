@@ -29,6 +29,13 @@ public static class StoredJson
 
     public static string Write(FeatureExplanation explanation) => JsonSerializer.Serialize(explanation, StoredJsonContext.Default.FeatureExplanation);
 
+    /// <summary>The same JSON indented, letters of any script as they are: what files written for people use.</summary>
+    internal static StoredJsonContext Indented { get; } = new(new JsonSerializerOptions(StoredJsonContext.Default.Options)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
     public static FeatureExplanation ReadExplanation(string json) => JsonSerializer.Deserialize(json, StoredJsonContext.Default.FeatureExplanation)
         ?? throw new InvalidDataException("an explanation is null.");
 }
@@ -39,6 +46,7 @@ public static class StoredJson
 [JsonSerializable(typeof(JudgementSet))]
 [JsonSerializable(typeof(JudgeCall))]
 [JsonSerializable(typeof(FeatureExplanation))]
+[JsonSerializable(typeof(IReadOnlyList<FeatureExplanation>))]
 internal sealed partial class StoredJsonContext : JsonSerializerContext;
 
 /// <summary>A judge's verdicts as a file (<c>saex judge --out</c>): the stored JSON, indented, written whole or not at all.</summary>
@@ -46,30 +54,22 @@ public static class JudgementsFile
 {
     public static void Write(string path, JudgementSet set)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var partial = full + ".partial";
-        try
-        {
-            using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                JsonSerializer.Serialize(stream, set, Indented.JudgementSet);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(partial, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(partial);
-            throw;
-        }
+        Core.Exports.AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, set, StoredJson.Indented.JudgementSet));
     }
 
     public static JudgementSet Read(string path) => StoredJson.ReadJudgements(File.ReadAllText(path));
+}
 
-    private static readonly StoredJsonContext Indented = new(new JsonSerializerOptions(StoredJsonContext.Default.Options)
-    {
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    });
+/// <summary>
+/// Explanations with their examples and every scored question as a file (<c>saex explain --out</c>): the stored JSON of
+/// each, in one indented array, written whole or not at all.
+/// </summary>
+public static class ExplanationsFile
+{
+    public static void Write(string path, IReadOnlyList<FeatureExplanation> explanations) =>
+        Core.Exports.AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, explanations, StoredJson.Indented.IReadOnlyListFeatureExplanation));
+
+    public static IReadOnlyList<FeatureExplanation> Read(string path) =>
+        JsonSerializer.Deserialize(File.ReadAllText(path), StoredJsonContext.Default.IReadOnlyListFeatureExplanation)
+        ?? throw new InvalidDataException($"{path} holds no explanations.");
 }

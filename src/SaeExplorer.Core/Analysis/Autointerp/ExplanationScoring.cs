@@ -1,12 +1,16 @@
+using System.Text.Json.Serialization;
+
 namespace SaeExplorer.Core.Analysis.Autointerp;
 
 /// <summary>The two ways of scoring an explanation (delphi's names).</summary>
 public enum ScoringMethod
 {
     /// <summary>From the explanation alone, does the feature fire anywhere in this example?</summary>
+    [JsonStringEnumMemberName("detection")]
     Detection,
 
     /// <summary>From the explanation alone, are the marked tokens the ones the feature fires on?</summary>
+    [JsonStringEnumMemberName("fuzzing")]
     Fuzzing,
 }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using SaeExplorer.Core.Features;
 
 namespace SaeExplorer.Core.Analysis.Autointerp;
@@ -18,8 +19,13 @@ public sealed record ExampleDocument(string Id, string Condition, string Source,
 /// <summary>Why an example is in a set: it activates the feature, or it is a negative drawn at random or for looking like the positives.</summary>
 public enum ExampleKind
 {
+    [JsonStringEnumMemberName("activating")]
     Activating,
+
+    [JsonStringEnumMemberName("random")]
     Random,
+
+    [JsonStringEnumMemberName("similar")]
     Similar,
 }
 

@@ -230,12 +230,7 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
                 throw new InvalidOperationException($"run {runId} was made with another model, SAE or layer than the one loaded; load that model in Settings to open it.");
             // Tokenizing 300 prompts is CPU work, off the circuit's thread; no tensor is involved.
             var result = await Task.Run(() =>
-            {
-                var experiment = ExperimentPipeline.Prepare(Request(model.Spec, set, identity.ChatFormat, record.Pooling, identity.DType));
-                if (experiment.Identity != identity)
-                    throw new InvalidOperationException($"run {runId}'s results cannot be found again: its prompts no longer tokenize as they did (chat format {identity.ChatFormat}).");
-                return ExperimentPipeline.Open(experiment, store);
-            }, cancellation);
+                ExperimentPipeline.Reopen(runId, identity, Request(model.Spec, set, identity.ChatFormat, record.Pooling, identity.DType), store), cancellation);
             var data = new RunData(runId, set, result, model);
             lock (_gate)
                 _results[runId] = data;
@@ -286,10 +281,4 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
         }
         Changed?.Invoke(snapshot);
     }
-}
-
-/// <summary>An <see cref="IProgress{T}"/> that calls back on the reporting thread (Progress&lt;T&gt; would post to a captured context).</summary>
-public sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }
