@@ -85,7 +85,7 @@ public sealed record ExampleOptions(int Explain = 20, int Test = 10, int Random 
 /// quantiles (so weak activations are tested, not only the top), then the explainer's examples from what is left,
 /// strongest quantile first. Each example is a window around the document's peak token. Negatives are documents where
 /// the feature never fires: some at random (window around a random token), some chosen for sharing the most features
-/// with the activating documents (Jaccard of the sets of features active anywhere in the document; window around the
+/// with the held-out activating documents (Jaccard of the sets of features active anywhere in the document; window around the
 /// token most like the activating peaks) — the hard negatives that tell "about black holes" from "a novice's question
 /// about black holes". The same seed gives the same examples.
 /// </summary>
@@ -148,7 +148,7 @@ public sealed class ExampleSampler
         var randomDocs = inactive.ToList();
         rng.Shuffle(randomDocs);
         randomDocs = randomDocs.Take(options.Random).ToList();
-        var similarDocs = Similar(active, inactive.Except(randomDocs).ToList(), options.Similar);
+        var similarDocs = Similar(test.Count > 0 ? test : explain, inactive.Except(randomDocs).ToList(), options.Similar);
         var peakFeatures = active.SelectMany(d => _documents[d].Features.RowIndices(Peak(values[d])).ToArray()).ToHashSet();
 
         var testExamples = test.Select(Activating)
@@ -180,10 +180,14 @@ public sealed class ExampleSampler
         return taken;
     }
 
-    /// <summary>The <paramref name="count"/> candidates whose feature sets are closest (Jaccard) to any activating document's.</summary>
-    private List<int> Similar(int[] active, List<int> candidates, int count)
+    /// <summary>
+    /// The <paramref name="count"/> candidates whose feature sets are closest (Jaccard) to any of <paramref name="active"/>:
+    /// the held-out activating documents, which the negatives are scored beside (comparing with every activating
+    /// document would cost a feature firing in thousands of documents seconds, for negatives no scorer sees with them).
+    /// </summary>
+    private List<int> Similar(List<int> active, List<int> candidates, int count)
     {
-        if (count == 0 || active.Length == 0 || candidates.Count == 0)
+        if (count == 0 || active.Count == 0 || candidates.Count == 0)
             return [];
         var sets = _featureSets.Value;
         return candidates
