@@ -72,35 +72,15 @@ public static class JudgeJob
         var items = Plan(set, request);
         int done = 0, cached = 0;
         progress?.Report(new JudgeProgress(0, items.Count, 0));
-        // The first call that fails for good (a refused key, a bad model id) stops the others: its replies so far are stored.
-        using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var tasks = items.Select(async item =>
+        var replies = await FailFast.WhenAllAsync(items, async (item, ct) =>
         {
-            try
-            {
-                var reply = item.Second is null
-                    ? await judge.AskAsync(JudgePrompts.Pointwise(item.Question, item.FirstText), JudgePrompts.PointwiseSchema, "pointwise_verdict", failFast.Token).ConfigureAwait(false)
-                    : await judge.AskAsync(JudgePrompts.Pairwise(item.Question, item.FirstText, item.SecondText!), JudgePrompts.PairwiseSchema, "pairwise_verdict", failFast.Token).ConfigureAwait(false);
-                int c = reply.FromCache ? Interlocked.Increment(ref cached) : Volatile.Read(ref cached);
-                progress?.Report(new JudgeProgress(Interlocked.Increment(ref done), items.Count, c));
-                return (item, reply.Call);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                await failFast.CancelAsync().ConfigureAwait(false);
-                throw;
-            }
-        }).ToList();
-        (Item item, JudgeCall Call)[] replies;
-        try
-        {
-            replies = await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
-        {
-            // A sibling's cancellation surfaced first; the cause is the failure that cancelled them.
-            throw tasks.Select(t => t.Exception?.InnerException).First(e => e is not null and not OperationCanceledException)!;
-        }
+            var reply = item.Second is null
+                ? await judge.AskAsync(JudgePrompts.Pointwise(item.Question, item.FirstText), JudgePrompts.PointwiseSchema, "pointwise_verdict", ct).ConfigureAwait(false)
+                : await judge.AskAsync(JudgePrompts.Pairwise(item.Question, item.FirstText, item.SecondText!), JudgePrompts.PairwiseSchema, "pairwise_verdict", ct).ConfigureAwait(false);
+            int c = reply.FromCache ? Interlocked.Increment(ref cached) : Volatile.Read(ref cached);
+            progress?.Report(new JudgeProgress(Interlocked.Increment(ref done), items.Count, c));
+            return (item, reply.Call);
+        }, cancellation).ConfigureAwait(false);
 
         var pointwise = new List<PointwiseVerdict>();
         var pairwise = new List<PairwiseVerdict>();

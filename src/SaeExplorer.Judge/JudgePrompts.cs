@@ -82,7 +82,7 @@ public static class JudgePrompts
     /// <summary>Reads a pointwise reply; null when it is not a verdict (no JSON object, a field missing, a score out of 1–10).</summary>
     public static RubricScores? ParsePointwise(string? reply)
     {
-        if (ObjectIn(reply) is not { } o)
+        if (ReplyJson.Object(reply) is not { } o)
             return null;
         int? a = ScoreOf(o, "accuracy"), c = ScoreOf(o, "completeness"), l = ScoreOf(o, "clarity"), u = ScoreOf(o, "usefulness");
         if (a is null || c is null || l is null || u is null)
@@ -93,7 +93,7 @@ public static class JudgePrompts
     /// <summary>Reads a pairwise reply; null when it is not a verdict.</summary>
     public static Preference? ParsePairwise(string? reply)
     {
-        if (ObjectIn(reply) is not { } o || o["preferred"] is not JsonValue v || !v.TryGetValue<string>(out var preferred))
+        if (ReplyJson.Object(reply) is not { } o || o["preferred"] is not JsonValue v || !v.TryGetValue<string>(out var preferred))
             return null;
         var normal = preferred.Trim().Trim('"', '\'', '.').ToUpperInvariant() switch
         {
@@ -103,27 +103,6 @@ public static class JudgePrompts
             _ => null,
         };
         return normal is null ? null : new Preference(normal, RationaleOf(o));
-    }
-
-    /// <summary>
-    /// The JSON object in a reply: the whole reply, or the span from its first '{' to its last '}' (judges wrap JSON
-    /// in code fences or a sentence now and then, even in JSON mode).
-    /// </summary>
-    private static JsonObject? ObjectIn(string? reply)
-    {
-        if (string.IsNullOrWhiteSpace(reply))
-            return null;
-        int start = reply.IndexOf('{'), end = reply.LastIndexOf('}');
-        if (start < 0 || end <= start)
-            return null;
-        try
-        {
-            return JsonNode.Parse(reply[start..(end + 1)]) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     private static int? ScoreOf(JsonObject o, string name)

@@ -102,31 +102,13 @@ public static class ExplainJob
             progress?.Report(new ExplainProgress(Interlocked.Increment(ref done), total, c));
         }
 
-        // The first call that fails for good (a refused key, a bad model id, an endpoint down past its retries) stops the
-        // others; every explanation finished before it is stored.
-        using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var tasks = request.Features.Select(async item =>
+        // Every explanation finished before a failure is stored.
+        return await FailFast.WhenAllAsync(request.Features, async (item, ct) =>
         {
-            try
-            {
-                var explanation = await ExplainOneAsync(request, item, explainer, scorer, Count, failFast.Token).ConfigureAwait(false);
-                store.PutExplanation(explanation);
-                return explanation;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                await failFast.CancelAsync().ConfigureAwait(false);
-                throw;
-            }
-        }).ToList();
-        try
-        {
-            return await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
-        {
-            throw tasks.Select(t => t.Exception?.InnerException).First(e => e is not null and not OperationCanceledException)!;
-        }
+            var explanation = await ExplainOneAsync(request, item, explainer, scorer, Count, ct).ConfigureAwait(false);
+            store.PutExplanation(explanation);
+            return explanation;
+        }, cancellation).ConfigureAwait(false);
     }
 
     private static async Task<FeatureExplanation> ExplainOneAsync(ExplainRequest request, ExplainItem item, JudgeClient explainer, JudgeClient scorer,

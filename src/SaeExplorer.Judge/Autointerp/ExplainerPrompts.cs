@@ -119,7 +119,7 @@ public static class ExplainerPrompts
     /// <summary>The explanation in a reply, trimmed; null when there is none.</summary>
     public static string? ParseExplanation(string? reply)
     {
-        if (JsonIn(reply, '{', '}') is not JsonObject o || o["explanation"] is not JsonValue v || !v.TryGetValue<string>(out var text))
+        if (ReplyJson.Object(reply) is not { } o || o["explanation"] is not JsonValue v || !v.TryGetValue<string>(out var text))
             return null;
         text = text.Trim();
         return text.Length == 0 ? null : text;
@@ -131,7 +131,7 @@ public static class ExplainerPrompts
     /// </summary>
     public static bool[]? ParseAnswers(string? reply, int count)
     {
-        var node = JsonIn(reply, '{', '}') is JsonObject o ? o["answers"] : JsonIn(reply, '[', ']');
+        JsonNode? node = ReplyJson.Object(reply) is { } o ? o["answers"] : ReplyJson.Array(reply);
         if (node is not JsonArray array || array.Count != count)
             return null;
         var answers = new bool[count];
@@ -183,22 +183,4 @@ public static class ExplainerPrompts
     private static string Visible(string token) => token.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     private static int Strength(float value, float max) => max <= 0 ? 0 : (int)Math.Round(10.0 * value / max, MidpointRounding.AwayFromZero);
-
-    /// <summary>The JSON between the first <paramref name="open"/> and the last <paramref name="close"/> (models wrap JSON in prose or fences).</summary>
-    private static JsonNode? JsonIn(string? reply, char open, char close)
-    {
-        if (string.IsNullOrWhiteSpace(reply))
-            return null;
-        int start = reply.IndexOf(open), end = reply.LastIndexOf(close);
-        if (start < 0 || end <= start)
-            return null;
-        try
-        {
-            return JsonNode.Parse(reply[start..(end + 1)]);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }
