@@ -31,6 +31,19 @@ public sealed class ModelDirectory : IDisposable
 
     public bool Contains(string tensor) => _tensorToFile.ContainsKey(tensor);
 
+    /// <summary>
+    /// A shard named by the index: a file name relative to the model folder that stays inside it. An absolute name or one
+    /// climbing out with ".." would let a crafted index read any file on the machine as a "shard".
+    /// </summary>
+    private static string Shard(string index, string folder, string tensor, string name)
+    {
+        var root = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(folder)) + System.IO.Path.DirectorySeparatorChar;
+        var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(root, name));
+        if (name.Length == 0 || name.Contains('\0') || System.IO.Path.IsPathRooted(name) || !full.StartsWith(root, StringComparison.Ordinal))
+            throw new CheckpointException(index, tensor, $"names the shard '{name}', which is not a file inside the model folder; shard names must be relative (e.g. model-00001-of-00002.safetensors).");
+        return full;
+    }
+
     public static ModelDirectory Open(string path)
     {
         if (!Directory.Exists(path))
@@ -44,7 +57,7 @@ public sealed class ModelDirectory : IDisposable
             {
                 using var doc = JsonDocument.Parse(File.ReadAllText(index));
                 foreach (var p in doc.RootElement.GetProperty("weight_map").EnumerateObject())
-                    map[p.Name] = System.IO.Path.Combine(path, p.Value.GetString() ?? throw new JsonException("null file name"));
+                    map[p.Name] = Shard(index, path, p.Name, p.Value.GetString() ?? throw new JsonException("null file name"));
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {

@@ -89,6 +89,8 @@ public sealed class SafetensorsFile : IDisposable
                 }
                 var dtype = prop.Value.GetProperty("dtype").GetString() ?? "";
                 var shape = prop.Value.GetProperty("shape").EnumerateArray().Select(x => x.GetInt64()).ToArray();
+                if (shape.Any(d => d < 0))
+                    throw new CheckpointException(path, prop.Name, $"corrupt header: shape [{string.Join(", ", shape)}] has a negative dimension.");
                 var offsets = prop.Value.GetProperty("data_offsets").EnumerateArray().Select(x => x.GetInt64()).ToArray();
                 if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0])
                     throw new CheckpointException(path, prop.Name, "corrupt header: bad data_offsets.");
@@ -96,7 +98,16 @@ public sealed class SafetensorsFile : IDisposable
                 int elementSize;
                 try { elementSize = SafetensorsDType.ElementSize(dtype); }
                 catch (NotSupportedException e) { throw new CheckpointException(path, prop.Name, e.Message + "."); }
-                if (entry.ElementCount * elementSize != entry.End - entry.Begin)
+                long bytes;
+                try
+                {
+                    bytes = checked(shape.Aggregate(1L, (a, b) => a * b) * elementSize);
+                }
+                catch (OverflowException)
+                {
+                    throw new CheckpointException(path, prop.Name, $"corrupt header: shape [{string.Join(", ", shape)}] has more elements than any file can hold.");
+                }
+                if (bytes != entry.End - entry.Begin)
                     throw new CheckpointException(path, prop.Name,
                         $"corrupt header: shape [{string.Join(", ", shape)}] of {dtype} needs {entry.ElementCount * elementSize} bytes but data_offsets span {entry.End - entry.Begin}.");
                 if (entry.End > dataLength)
@@ -109,10 +120,29 @@ public sealed class SafetensorsFile : IDisposable
         {
             throw new CheckpointException(path, null, $"corrupt header: the JSON header cannot be read ({e.Message}).", e);
         }
+        CheckTiling(path, entries.Values);
 
         var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
         var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         return new SafetensorsFile(path, map, view, dataStart, entries, metadata);
+    }
+
+    /// <summary>
+    /// The tensors must tile the data section from its start, each beginning where the previous one ends (as the
+    /// reference safetensors library requires): two tensors sharing bytes, or bytes no tensor owns, mean a crafted or
+    /// damaged file, whose tensors would silently alias each other.
+    /// </summary>
+    private static void CheckTiling(string path, IEnumerable<SafetensorsEntry> entries)
+    {
+        long expected = 0;
+        foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (e.Begin != expected)
+                throw new CheckpointException(path, e.Name, e.Begin < expected
+                    ? $"corrupt header: its data_offsets [{e.Begin}, {e.End}) overlap another tensor's (which ends at {expected})."
+                    : $"corrupt header: its data_offsets begin at {e.Begin}, but the previous tensor ends at {expected}; tensors must follow one another.");
+            expected = e.End;
+        }
     }
 
     /// <summary>
