@@ -63,6 +63,7 @@ internal static class CaptureCommand
         if (a.BatchSize < 1)
             throw new ArgumentException($"--batch-size must be at least 1 (got {a.BatchSize}).");
         var layers = ParseLayers(a.Layers);
+        Core.Fingerprints.FileIdentity.RefuseOverwrite(a.Out, "--out", a.Model, a.Prompts);
         var target = ComputeTarget.Parse(a.Device, a.DType);
         var devices = ComputeTarget.Devices(target.Device, a.Gpus);
         var model = SourceResolver.Model(a.Model);

@@ -38,6 +38,7 @@ internal static class EncodeCommand
     {
         var clock = Stopwatch.StartNew();
         var target = ComputeTarget.Parse(device, dtype);
+        Core.Fingerprints.FileIdentity.RefuseOverwrite(outPath, "--out", actsPath, saePath);
         using var acts = SafetensorsFile.Open(actsPath);
         var ids = acts.Entries.Where(e => CaptureFile.LayerOf(e.Name) == layer).Select(e => e.Name[..^CaptureFile.ResidPost("", layer).Length]).ToList();
         if (ids.Count == 0)
