@@ -14,7 +14,7 @@ public sealed class SaeLoadingTests
     private static string SaeDir => Path.Combine(FixturePaths.Fixtures, "sae");
 
     /// <summary>A torch-style zip whose data.pkl is <paramref name="pickle"/>, plus the given storages.</summary>
-    private static string WriteTorchZip(string dir, byte[] pickle, params (string Key, byte[] Data)[] storages)
+    internal static string WriteTorchZip(string dir, byte[] pickle, params (string Key, byte[] Data)[] storages)
     {
         var path = Path.Combine(dir, "crafted.pt");
         using var zip = ZipFile.Open(path, ZipArchiveMode.Create);

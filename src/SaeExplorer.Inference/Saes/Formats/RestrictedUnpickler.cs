@@ -56,7 +56,79 @@ public sealed class RestrictedUnpickler(byte[] data)
     private readonly Dictionary<long, object?> _memo = [];
     private int _pos;
 
+    /// <summary>Deepest nesting of containers a checkpoint may have (a state dict is 1–3 deep); deeper is refused.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Most containers and values, counting a shared one once per place it appears; more is refused.</summary>
+    public const long MaxNodes = 10_000_000;
+
+    /// <summary>
+    /// Interprets the pickle. Its result is checked before anyone walks it: nested at most <see cref="MaxDepth"/> deep,
+    /// no container inside itself, at most <see cref="MaxNodes"/> values when shared ones are counted wherever they
+    /// appear — so the recursive code that reads it can neither overflow the stack (which would kill the process, not
+    /// throw) nor run for ever. Malformed numbers and lengths are <see cref="UnpicklingException"/>s.
+    /// </summary>
     public object? Load()
+    {
+        object? root;
+        try
+        {
+            root = Interpret();
+        }
+        catch (Exception e) when (e is OverflowException or FormatException)
+        {
+            throw new UnpicklingException($"malformed value near byte {_pos} ({e.Message})");
+        }
+        CheckShape(root);
+        return root;
+    }
+
+    private static IEnumerable<object?> Children(object container) => container switch
+    {
+        Dictionary<object, object?> d => d.Keys.Concat(d.Values),
+        List<object?> l => l,
+        object?[] t => t,
+        _ => [],
+    };
+
+    private static bool IsContainer(object? o) => o is Dictionary<object, object?> or List<object?> or object?[];
+
+    private static void CheckShape(object? root)
+    {
+        if (!IsContainer(root))
+            return;
+        var sizes = new Dictionary<object, long>(ReferenceEqualityComparer.Instance);
+        var open = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var path = new Stack<(object Node, IEnumerator<object?> Next)>();
+        path.Push((root!, Children(root!).GetEnumerator()));
+        open.Add(root!);
+        while (path.Count > 0)
+        {
+            var (node, next) = path.Peek();
+            if (next.MoveNext())
+            {
+                var child = next.Current;
+                if (!IsContainer(child) || sizes.ContainsKey(child!))
+                    continue;
+                if (!open.Add(child!))
+                    throw new UnpicklingException("a container holds itself (a cycle); a checkpoint never does");
+                if (path.Count >= MaxDepth)
+                    throw new UnpicklingException($"containers are nested more than {MaxDepth} deep; a checkpoint never is");
+                path.Push((child!, Children(child!).GetEnumerator()));
+                continue;
+            }
+            path.Pop();
+            open.Remove(node);
+            long size = 1;
+            foreach (var child in Children(node))
+                size += child is not null && sizes.TryGetValue(child, out var s) ? s : 1;
+            if (size > MaxNodes)
+                throw new UnpicklingException($"the pickle expands to more than {MaxNodes:N0} values; a checkpoint never does");
+            sizes[node] = size;
+        }
+    }
+
+    private object? Interpret()
     {
         while (true)
         {
@@ -214,7 +286,7 @@ public sealed class RestrictedUnpickler(byte[] data)
 
     private ReadOnlySpan<byte> Take(int n)
     {
-        if (n < 0 || _pos + n > data.Length)
+        if (n < 0 || n > data.Length - _pos)
             throw new UnpicklingException("the pickle is truncated");
         var span = data.AsSpan(_pos, n);
         _pos += n;

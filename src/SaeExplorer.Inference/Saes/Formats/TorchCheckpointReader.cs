@@ -86,6 +86,8 @@ public static class TorchCheckpointReader
         }
     }
 
+    private const long MaxPickleBytes = 64L << 20;
+
     private static (object? Root, string Prefix) Unpickle(ZipArchive zip, string path)
     {
         var pickleEntry = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1)
@@ -98,9 +100,22 @@ public static class TorchCheckpointReader
             if (r.ReadToEnd().Trim() != "little")
                 throw new CheckpointException(path, null, "the checkpoint was saved on a big-endian machine; only little-endian checkpoints are supported.");
         }
+        // A state dict's pickle is kilobytes to a few megabytes; a larger one (declared or actual: a zip bomb's header
+        // may lie) is refused before it is inflated into memory.
+        if (pickleEntry.Length > MaxPickleBytes)
+            throw new CheckpointException(path, null, $"its pickle {pickleEntry.FullName} inflates to {pickleEntry.Length:N0} bytes; a checkpoint's is far smaller (at most {MaxPickleBytes:N0}).");
         using var pkl = new MemoryStream();
         using (var s = pickleEntry.Open())
-            s.CopyTo(pkl);
+        {
+            var buffer = new byte[81920];
+            int read;
+            while ((read = s.Read(buffer)) > 0)
+            {
+                if (pkl.Length + read > MaxPickleBytes)
+                    throw new CheckpointException(path, null, $"its pickle {pickleEntry.FullName} inflates past {MaxPickleBytes:N0} bytes; a checkpoint's is far smaller.");
+                pkl.Write(buffer, 0, read);
+            }
+        }
         try
         {
             return (new RestrictedUnpickler(pkl.ToArray()).Load(), prefix);
@@ -154,12 +169,41 @@ public static class TorchCheckpointReader
         return fs.ReadByte() == 0x80;
     }
 
+    /// <summary>
+    /// Shape, strides, offset and storage size checked before libtorch sees them: non-negative, no overflow, and the
+    /// view inside its storage (libtorch would abort or read out of bounds otherwise).
+    /// </summary>
+    private static void CheckLayout(PickledTensor pt, string path, string name)
+    {
+        if (pt.Storage.ElementCount < 0 || pt.StorageOffset < 0 || pt.Shape.Any(d => d < 0) || pt.Stride.Any(s => s < 0) || pt.Shape.Length != pt.Stride.Length)
+            throw new CheckpointException(path, name, $"its storage size, offset, shape [{string.Join(", ", pt.Shape)}] or strides [{string.Join(", ", pt.Stride)}] are negative or mismatched; the file is corrupt.");
+        try
+        {
+            long needed = 0;
+            if (pt.Shape.All(d => d > 0))
+            {
+                needed = pt.StorageOffset + 1;
+                for (int i = 0; i < pt.Shape.Length; i++)
+                    needed = checked(needed + (pt.Shape[i] - 1) * pt.Stride[i]);
+            }
+            _ = pt.Shape.Aggregate(1L, (a, d) => checked(a * d));
+            _ = checked(pt.Storage.ElementCount * sizeof(double));
+            if (needed > pt.Storage.ElementCount)
+                throw new CheckpointException(path, name, "its shape and strides reach past the end of its storage; the file is corrupt.");
+        }
+        catch (OverflowException)
+        {
+            throw new CheckpointException(path, name, $"its shape [{string.Join(", ", pt.Shape)}] and strides overflow 64 bits; the file is corrupt.");
+        }
+    }
+
     private static Tensor Materialize(ZipArchive zip, string prefix, PickledTensor pt, string path, string name)
     {
         var entry = zip.GetEntry($"{prefix}data/{pt.Storage.Key}")
             ?? throw new CheckpointException(path, name, $"its storage data/{pt.Storage.Key} is missing from the archive (truncated file?).");
         long elementSize = SafetensorsDType.ElementSize(pt.Storage.DType);
-        long storageBytes = pt.Storage.ElementCount * elementSize;
+        CheckLayout(pt, path, name);
+        long storageBytes = checked(pt.Storage.ElementCount * elementSize);
         if (entry.Length != storageBytes)
             throw new CheckpointException(path, name, $"storage data/{pt.Storage.Key} has {entry.Length} bytes but its header says {storageBytes}; the file is corrupt.");
 
@@ -178,11 +222,6 @@ public static class TorchCheckpointReader
                 using var slice = storage.narrow(0, start, count);
                 slice.bytes = span;
             }
-            long needed = pt.StorageOffset + Enumerable.Range(0, pt.Shape.Length).Sum(i => (pt.Shape[i] - 1) * pt.Stride[i]) + 1;
-            if (pt.Shape.Any(d => d == 0))
-                needed = 0;
-            if (needed > pt.Storage.ElementCount)
-                throw new CheckpointException(path, name, "its shape and strides reach past the end of its storage; the file is corrupt.");
             using var view = storage.as_strided(pt.Shape, pt.Stride, pt.StorageOffset);
             return view.contiguous();
         }
