@@ -27,8 +27,32 @@ internal static partial class SaeFiles
         }
     }
 
-    public static int? OptInt(JsonElement e, string key) =>
-        e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : null;
+    public static string ConfigPath(string dir) => Path.Combine(dir, "cfg.json");
+
+    /// <summary>An integer setting of cfg.json: null when absent or null; 1.5 or 1e12 is an error, not a silently dropped value.</summary>
+    public static int? OptInt(JsonElement e, string key, string dir)
+    {
+        if (!e.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null)
+            return null;
+        return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)
+            ? i
+            : throw new CheckpointException(ConfigPath(dir), null, $"'{key}' is {v.GetRawText()}, not a whole number that fits 32 bits.");
+    }
+
+    /// <summary>
+    /// A width (d_in, d_sae) as the weights have it; when cfg.json states it too, the two must agree — a config that
+    /// contradicts its weights is damaged or belongs to another SAE.
+    /// </summary>
+    /// <param name="zeroMeansUnstated">sparsify writes num_latents 0 for "from the expansion factor"</param>
+    public static int Width(JsonElement cfg, string key, long fromWeights, string weightsDescription, string dir, bool zeroMeansUnstated = false)
+    {
+        if (fromWeights is <= 0 or > int.MaxValue)
+            throw new CheckpointException(dir, null, $"{weightsDescription} gives {key} = {fromWeights}, which is no SAE width.");
+        int? stated = OptInt(cfg, key, dir);
+        if (stated is { } s && s != fromWeights && !(zeroMeansUnstated && s == 0))
+            throw new CheckpointException(ConfigPath(dir), null, $"'{key}' is {s} but {weightsDescription} gives {fromWeights}; the config belongs to another SAE.");
+        return (int)fromWeights;
+    }
 
     public static string? OptString(JsonElement e, string key) =>
         e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -33,9 +33,10 @@ public sealed class SaeLensFormat : ISaeFormat
             throw new CheckpointException(file.Path, "W_enc", "must be a matrix [d_in, d_sae].");
         var hookName = SaeFiles.OptString(cfg, "hook_name")
             ?? (cfg.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object ? SaeFiles.OptString(meta, "hook_name") : null);
-        int? hookLayer = hookName is not null ? SaeFiles.LayerOfHook(hookName) : SaeFiles.OptInt(cfg, "hook_layer");
+        int? hookLayer = hookName is not null ? SaeFiles.LayerOfHook(hookName) : SaeFiles.OptInt(cfg, "hook_layer", location);
         var files = SaeFiles.FolderFiles(location);
-        return new SaeSource(Name, path, location, files, SaeFiles.OptInt(cfg, "d_in") ?? (int)w[0], SaeFiles.OptInt(cfg, "d_sae") ?? (int)w[1],
+        string weights = $"W_enc [{string.Join(", ", w)}]";
+        return new SaeSource(Name, path, location, files, SaeFiles.Width(cfg, "d_in", w[0], weights, location), SaeFiles.Width(cfg, "d_sae", w[1], weights, location),
             architecture, hookLayer, hookName, SaeFiles.Fingerprint(files));
     }
 
@@ -45,9 +46,9 @@ public sealed class SaeLensFormat : ISaeFormat
         var cfg = SaeFiles.ReadConfig(dir);
         if (cfg.TryGetProperty("normalize_activations", out var norm) && norm.ValueKind == JsonValueKind.String && norm.GetString() is not ("none" or ""))
             throw new CheckpointException(Path.Combine(dir, "cfg.json"), null, $"normalize_activations '{norm.GetString()}' is not supported yet (only 'none').");
-        int? k = SaeFiles.OptInt(cfg, "k");
+        int? k = SaeFiles.OptInt(cfg, "k", dir);
         if (k is null && cfg.TryGetProperty("activation_fn_kwargs", out var kw) && kw.ValueKind == JsonValueKind.Object)
-            k = SaeFiles.OptInt(kw, "k");
+            k = SaeFiles.OptInt(kw, "k", dir);
         using var file = SafetensorsFile.Open(Path.Combine(dir, WeightsFile));
         Tensor Read(string name) => SaeFiles.Prepare(file.ReadTensor(name), dtype, device);
         var config = new SaeConfig(source.Architecture, source.DIn, source.DSae,

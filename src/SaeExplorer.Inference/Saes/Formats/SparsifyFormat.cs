@@ -44,8 +44,10 @@ public sealed partial class SparsifyFormat : ISaeFormat
         var folder = Path.GetFileName(location);
         int? hookLayer = LayerFolder().Match(folder) is { Success: true } m && int.TryParse(m.Groups[1].Value, out int l) ? l : null;
         var files = SaeFiles.FolderFiles(location);
-        return new SaeSource(Name, path, location, files, SaeFiles.OptInt(cfg, "d_in") ?? (int)w[1],
-            SaeFiles.OptInt(cfg, "num_latents") is > 0 and var n ? n : (int)w[0], "topk", hookLayer, hookLayer is null ? null : folder,
+        string weights = $"encoder.weight [{string.Join(", ", w)}]";
+        int dSae = SaeFiles.Width(cfg, "num_latents", w[0], weights, location, zeroMeansUnstated: true);
+        return new SaeSource(Name, path, location, files, SaeFiles.Width(cfg, "d_in", w[1], weights, location),
+            dSae, "topk", hookLayer, hookLayer is null ? null : folder,
             SaeFiles.Fingerprint(files));
     }
 
@@ -55,7 +57,7 @@ public sealed partial class SparsifyFormat : ISaeFormat
         using var file = SafetensorsFile.Open(Path.Combine(source.Location, WeightsFile));
         Tensor Read(string name) => SaeFiles.Prepare(file.ReadTensor(name), dtype, device);
         var encW = Read("encoder.weight");
-        var config = new SaeConfig("topk", source.DIn, source.DSae, ApplyBDecToInput: true, SaeFiles.OptInt(cfg, "k"), Name, source.Location);
+        var config = new SaeConfig("topk", source.DIn, source.DSae, ApplyBDecToInput: true, SaeFiles.OptInt(cfg, "k", source.Location), Name, source.Location);
         // pre = relu((x − b_dec)·encoder.weightᵀ + encoder.bias), then top-k: sparsify's encode.
         return new TopKSae(config, encW.t(), Read("encoder.bias"), Read("W_dec"), Read("b_dec"));
     }
