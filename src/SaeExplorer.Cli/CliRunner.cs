@@ -22,7 +22,7 @@ internal static class CliRunner
         }
         catch (Exception e) when (IsUserError(e))
         {
-            Console.Error.WriteLine($"saex {command}: error: {OneLine(e.Message)}");
+            Console.Error.WriteLine($"saex {command}: error: {(e is IOException { HResult: ENOSPC } ? "disk full: " : "")}{OneLine(e.Message)}");
             return BadInput;
         }
         catch (OperationCanceledException)
@@ -37,10 +37,17 @@ internal static class CliRunner
         }
     }
 
+    /// <summary>errno of "no space left on device": .NET's IOException carries the errno as its HResult on Linux.</summary>
+    private const int ENOSPC = 28;
+
+    /// <summary>
+    /// Failures a user can act on. I/O errors are among them (a full disk, a path where a folder is needed, a read-only
+    /// folder): the message names the path, and a stack trace would hide it.
+    /// </summary>
     private static bool IsUserError(Exception e) =>
         e is SettingsException or CheckpointException or PromptFileException or InvalidPromptException or ArgumentException
             or SaeExplorer.Storage.StoreException or SaeExplorer.Core.Experiments.PromptSetException
-            or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
+            or IOException or UnauthorizedAccessException
             or System.Text.Json.JsonException or InvalidDataException or SaeExplorer.Judge.JudgeUnavailableException;
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");

@@ -43,7 +43,7 @@ public sealed class UserErrorBehavior<TMessage, TResponse>(ILogger<UserErrorBeha
 
     private static bool IsUserFixable(Exception e) =>
         e is SettingsException or CheckpointException or StoreException or PromptSetException or PromptFileException or InvalidPromptException
-            or ArgumentException or InvalidOperationException or FileNotFoundException or DirectoryNotFoundException
+            or ArgumentException or InvalidOperationException or IOException
             or UnauthorizedAccessException or InvalidDataException or JsonException or SaeExplorer.Judge.JudgeUnavailableException
         && e is not ObjectDisposedException;
 }
