@@ -37,22 +37,28 @@ public sealed class Llama3Tokenizer
     private static readonly Lazy<Llama3Tokenizer> s_embedded = new(LoadEmbeddedCore, LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly TiktokenTokenizer _bpe;
+    private readonly Llama3PreTokenizer _preTokenizer;
+    private readonly RankedBpe _longPieces;
     private readonly byte[]?[] _idToBytes;
     private readonly string?[] _idToToken;
     private readonly bool[] _isSpecial;
     private readonly Dictionary<string, int> _tokenToId;
     private readonly Dictionary<string, int> _specialTokens;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _specialLookup;
 
-    private Llama3Tokenizer(string source, TiktokenTokenizer bpe, byte[]?[] idToBytes, string?[] idToToken,
-        bool[] isSpecial, Dictionary<string, int> tokenToId, Dictionary<string, int> specialTokens)
+    private Llama3Tokenizer(string source, TiktokenTokenizer bpe, Llama3PreTokenizer preTokenizer, RankedBpe longPieces, byte[]?[] idToBytes,
+        string?[] idToToken, bool[] isSpecial, Dictionary<string, int> tokenToId, Dictionary<string, int> specialTokens)
     {
         Source = source;
         _bpe = bpe;
+        _preTokenizer = preTokenizer;
+        _longPieces = longPieces;
         _idToBytes = idToBytes;
         _idToToken = idToToken;
         _isSpecial = isSpecial;
         _tokenToId = tokenToId;
         _specialTokens = specialTokens;
+        _specialLookup = specialTokens.GetAlternateLookup<ReadOnlySpan<char>>();
         BosId = specialTokens[BeginOfTextToken];
         EosId = specialTokens[EndOfTextToken];
         EotId = specialTokens[EotToken];
@@ -250,7 +256,8 @@ public sealed class Llama3Tokenizer
         var preTokenizer = new Llama3PreTokenizer(new SpecialTokenMatcher(specials));
         var bpe = TiktokenTokenizer.Create(vocabStream, preTokenizer, normalizer: null, specialTokens: specials, cacheSize: 1 << 16);
 
-        return new Llama3Tokenizer(source, bpe, idToBytes, idToToken, isSpecial, tokenToId, specials);
+        var longPieces = new RankedBpe(ranked.Select(r => (r.Bytes, r.Id)));
+        return new Llama3Tokenizer(source, bpe, preTokenizer, longPieces, idToBytes, idToToken, isSpecial, tokenToId, specials);
     }
 
     private static void CheckPreTokenizer(JsonElement root, string source)
@@ -290,7 +297,7 @@ public sealed class Llama3Tokenizer
         ArgumentNullException.ThrowIfNull(text);
         text = ReplaceLoneSurrogates(text);
 
-        var encoded = text.Length == 0 ? [] : _bpe.EncodeToIds(text, considerPreTokenization: true, considerNormalization: false);
+        var encoded = EncodeIds(text);
         int extra = addBos ? 1 : 0;
         var ids = new int[encoded.Count + extra];
         var offsets = new TokenOffset[ids.Length];
@@ -323,6 +330,29 @@ public sealed class Llama3Tokenizer
         if (bytePos != byteCount)
             throw new InvalidOperationException($"Tokens cover {bytePos} of the input's {byteCount} UTF-8 bytes; this is a bug.");
         return new TokenizedText(ids, offsets);
+    }
+
+    /// <summary>Pieces longer than this (UTF-16 units) are merged by <see cref="RankedBpe"/>, whose cost grows as n log n, not n².</summary>
+    private const int LongPiece = 256;
+
+    /// <summary>
+    /// The pre-tokenizer's pieces, each a special token's id or BPE-merged: by the library for ordinary pieces (it
+    /// caches them), by <see cref="RankedBpe"/> for long ones (a word of thousands of letters, a run of digits or spaces).
+    /// </summary>
+    private List<int> EncodeIds(string text)
+    {
+        var ids = new List<int>(text.Length / 3 + 1);
+        foreach (var (offset, length) in _preTokenizer.PreTokenize(text))
+        {
+            var piece = text.AsSpan(offset, length);
+            if (_specialLookup.TryGetValue(piece, out int special))
+                ids.Add(special);
+            else if (length > LongPiece)
+                _longPieces.Encode(piece, ids);
+            else
+                ids.AddRange(_bpe.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
+        }
+        return ids;
     }
 
     /// <summary>
