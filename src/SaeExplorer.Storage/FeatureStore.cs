@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using LiteDB;
 using SaeExplorer.Core.Features;
+using SaeExplorer.Core.Fingerprints;
 using SaeExplorer.Runs;
 using SaeExplorer.Runs.Generation;
 using SaeExplorer.Runs.Settings;
@@ -96,7 +97,8 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
     public static FeatureStore Open(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string fullPath = System.IO.Path.GetFullPath(path);
+        // The real path: a store reached through a symlink is the file it points to, with its log and lock beside it.
+        string fullPath = FileIdentity.RealPath(path);
         if (Directory.Exists(fullPath))
             throw new StoreException(fullPath, $"{fullPath} is a directory, not a store file; pass a file path such as {System.IO.Path.Combine(fullPath, "features.db")} as the store");
         string? folder = System.IO.Path.GetDirectoryName(fullPath);
@@ -131,6 +133,7 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
                 opened.Checkpoint();
                 return true;
             });
+            storeLock.AcquireByIdentity(fullPath);
             var store = new FeatureStore(fullPath, logPath, storeLock, opened);
             Corrupted(fullPath, () =>
             {

@@ -14,6 +14,11 @@ namespace SaeExplorer.Storage;
 /// of the same file closing in the process silently releases.)
 /// </para>
 /// <para>
+/// Two locks are taken: <c>&lt;store&gt;.lock</c> beside the (real) store file, and, once the file exists, one named by
+/// its identity (device and inode) in a per-user folder under the temp directory — so a hard link, which is the same
+/// file under another name, cannot be opened for writing beside it either.
+/// </para>
+/// <para>
 /// The lock file is never deleted: deleting it on close would let a waiting opener lock the unlinked file while a
 /// third one creates and locks a new one.
 /// </para>
@@ -21,10 +26,52 @@ namespace SaeExplorer.Storage;
 internal sealed class StoreLock : IDisposable
 {
     private readonly FileStream _stream;
+    private FileStream? _identity;
 
     private StoreLock(FileStream stream) => _stream = stream;
 
     public static StoreLock Acquire(string storePath)
+    {
+        var byName = AcquireByName(storePath);
+        try
+        {
+            byName.AcquireByIdentity(storePath);
+            return byName;
+        }
+        catch
+        {
+            byName.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Locks the store file's identity, once it exists (a new store has no other name yet); called again after the
+    /// file is created. Idempotent.
+    /// </summary>
+    public void AcquireByIdentity(string storePath)
+    {
+        if (_identity is not null || Core.Fingerprints.FileIdentity.Of(storePath) is not { } id)
+            return;
+        var folder = Path.Combine(Path.GetTempPath(), $"saex-store-locks-{Environment.UserName}");
+        var lockPath = Path.Combine(folder, $"{id.Device:x}-{id.Inode:x}.lock");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            _identity = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex) when (File.Exists(lockPath))
+        {
+            string who = FindFlockHolder(lockPath) is int pid ? $" (pid {pid})" : "";
+            throw new StoreException(storePath, $"{storePath} is in use by another saex process{who} under another name (a hard link to the same file); wait for it or use another store file", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreException(storePath, $"cannot create the lock file {lockPath}: {ex.Message}; check that the temp folder is writable", ex);
+        }
+    }
+
+    private static StoreLock AcquireByName(string storePath)
     {
         if (FileLockingDisabled())
             throw new StoreException(storePath,
@@ -56,7 +103,11 @@ internal sealed class StoreLock : IDisposable
         return new StoreLock(stream);
     }
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        _identity?.Dispose();
+        _stream.Dispose();
+    }
 
     private static bool FileLockingDisabled()
     {

@@ -21,6 +21,36 @@ public static class FileIdentity
     }
 
     /// <summary>
+    /// The absolute path with every symlink resolved (the file's own name and every folder above it); for a path that
+    /// does not exist yet, its folder resolved and the name kept. Two spellings of one file give one real path.
+    /// </summary>
+    public static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (Resolve(full) is { } real)
+            return real;
+        var folder = Path.GetDirectoryName(full);
+        return folder is not null && Resolve(folder) is { } realFolder ? Path.Combine(realFolder, Path.GetFileName(full)) : full;
+    }
+
+    private static string? Resolve(string path)
+    {
+        if (path.Contains('\0'))
+            return null;
+        var resolved = RealPathNative(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero)
+            return null;
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved);
+        }
+        finally
+        {
+            Free(resolved);
+        }
+    }
+
+    /// <summary>
     /// Refuses (before anything is written) an output path that names one of the inputs — a file, or any file inside an
     /// input folder — however it is spelled.
     /// </summary>
@@ -43,4 +73,10 @@ public static class FileIdentity
     // DllImport rather than LibraryImport: the source-generated stub needs unsafe code, which Core does not allow.
     [DllImport("libc", EntryPoint = "stat", SetLastError = true)]
     private static extern int Stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] byte[] buffer);
+
+    [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
+    private static extern IntPtr RealPathNative([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+
+    [DllImport("libc", EntryPoint = "free")]
+    private static extern void Free(IntPtr pointer);
 }
