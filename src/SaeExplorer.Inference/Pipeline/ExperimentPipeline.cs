@@ -74,6 +74,21 @@ public sealed class PreparedExperiment
         return Enumerable.Range(0, Keys.Length).Where(i => missing.Contains(Keys[i])).ToList();
     }
 
+    /// <summary>
+    /// The prompts to run through the model to fill the cache: every prompt of each batch (planned over the whole
+    /// prompt set, so a prompt's batch never depends on what is cached) that holds a missing one. A batch's companions
+    /// change a prompt's rounding, so a run resumed after a kill mid-batch recomputes that batch whole and gets the
+    /// numbers an uninterrupted run gets.
+    /// </summary>
+    public IReadOnlyList<int> BatchesToCompute(IFeatureCache cache)
+    {
+        var missing = Missing(cache).ToHashSet();
+        return ResidualCapture.PlanBatches(Encoded.Select(e => e.Ids.Length).ToList(), Request.BatchSize)
+            .Where(batch => batch.Any(missing.Contains))
+            .SelectMany(batch => batch)
+            .ToList();
+    }
+
     /// <summary>The run record's description of this experiment.</summary>
     public RunSpec Spec(string promptSetHash) => new(Request.PromptSet.Name, promptSetHash, Identity, Request.Pooling, Prompts.Count);
 }
@@ -131,13 +146,14 @@ public sealed class ExperimentPipeline
         CancellationToken cancellation = default, Action<int>? afterEachStored = null, LoadedModel? loaded = null)
     {
         var request = experiment.Request;
-        var todo = experiment.Missing(cache);
+        int missing = experiment.Missing(cache).Count;
+        var todo = experiment.BatchesToCompute(cache);
         SaeReconstructionQuality? quality = null;
         if (todo.Count > 0)
             quality = loaded is not null && loaded.Serves(request)
                 ? Compute(experiment, loaded.Model, loaded.Sae, todo, cache, progress, cancellation, afterEachStored)
                 : LoadAndCompute(experiment, todo, cache, progress, cancellation, afterEachStored);
-        return Assemble(experiment, cache, todo.Count, quality, progress);
+        return Assemble(experiment, cache, missing, quality, progress);
     }
 
     /// <summary>
@@ -206,10 +222,25 @@ public sealed class ExperimentPipeline
         var capture = new ResidualCapture(model);
         var quality = new ReconstructionStatistics(sae.DIn);
         var ids = todo.Select(i => experiment.Encoded[i].Ids).ToList();
-        int done = 0;
+        int done = 0, recomputed = 0;
+        var differing = new List<string>();
+        var missing = experiment.Missing(cache).ToHashSet();
+        int toStore = todo.Count(missing.Contains);
+        // todo is whole batches of the full plan in plan order, so planning them again gives the same batches.
         foreach (var captured in capture.Run(ids, [layer], experiment.Request.BatchSize, cancellation))
         {
             int i = todo[captured.Index];
+            if (!missing.Contains(i) && cache.TryGet(experiment.Keys[i], out var stored))
+            {
+                // A cached companion of a missing prompt, computed again only to rebuild its batch: the cache keeps the
+                // stored result, and a difference says the device is not deterministic (reported, not hidden).
+                using var check = NewDisposeScope();
+                var again = sae.EncodeSparse(tensor(captured.ResidPost[layer], [captured.TokenCount, captured.DModel], device: sae.Device));
+                recomputed++;
+                if (!SameFeatures(stored.Features, again))
+                    differing.Add(experiment.Prompts[i].Id);
+                continue;
+            }
             var resid = captured.ResidPost[layer];
             var userPositions = PromptSegments.UserTokenPositions(experiment.Encoded[i]);
             SparseFeatureMatrix features;
@@ -221,9 +252,17 @@ public sealed class ExperimentPipeline
             var pooledActivations = ActivationPooling.PoolAll(resid, captured.TokenCount, captured.DModel, userPositions);
             cache.Put(experiment.Keys[i], new CachedPrompt(experiment.Encoded[i].Ids, features, userPositions, pooledActivations));
             done++;
-            progress?.Report(new PipelineProgress("capture", done, todo.Count));
+            progress?.Report(new PipelineProgress("capture", done, toStore));
             afterEachStored?.Invoke(done);
         }
+        if (differing.Count > 0)
+            progress?.Report(new PipelineProgress("check", differing.Count, recomputed,
+                $"warning: {differing.Count} of {recomputed} cached prompts recomputed with their batch came out different " +
+                $"({string.Join(", ", differing.Take(3))}): this device does not give bit-identical results run to run"));
         return quality.Result();
     }
+
+    private static bool SameFeatures(SparseFeatureMatrix a, SparseFeatureMatrix b) =>
+        a.TokenCount == b.TokenCount && a.RowStarts.AsSpan().SequenceEqual(b.RowStarts) && a.Indices.AsSpan().SequenceEqual(b.Indices)
+        && a.Values.AsSpan().SequenceEqual(b.Values);
 }

@@ -144,3 +144,77 @@ public sealed class ExperimentPipelineTests
         Assert.Equal((2, 3), (forced.Layer, forced.Sae.HookLayer!.Value));
     }
 }
+
+/// <summary>A run resumed after a kill mid-batch gives the numbers of an uninterrupted run (the hardening issue, item 9).</summary>
+public sealed class ResumedRunTests
+{
+    private static ExperimentRequest Request() => new(
+        SourceResolver.Model(FixturePaths.TinyModel), SourceResolver.Sae(Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt"), 2), 2, "auto",
+        PromptSets.BuiltIn() with { Topics = ["how vaccines work", "black holes"] }, PoolingMethod.Last, ComputeDevice.Cpu, ComputeDType.Float32,
+        BatchSize: 4, []);
+
+    private sealed class Recorder : IProgress<PipelineProgress>
+    {
+        public List<PipelineProgress> Reports { get; } = [];
+
+        public void Report(PipelineProgress value) => Reports.Add(value);
+    }
+
+    [Fact]
+    public void A_batch_cut_short_is_recomputed_whole_and_every_prompt_matches_an_uninterrupted_run_bit_for_bit()
+    {
+        var experiment = ExperimentPipeline.Prepare(Request());
+        var whole = new MemoryFeatureCache();
+        new ExperimentPipeline().Run(experiment, whole);
+
+        // The kill: the first batch stored whole, two of the second batch's four stored.
+        var batches = Inference.Capture.ResidualCapture.PlanBatches(experiment.Encoded.Select(e => e.Ids.Length).ToList(), 4);
+        Assert.Equal(3, batches.Count);
+        var resumed = new MemoryFeatureCache();
+        foreach (var i in batches[0].Concat(batches[1].Take(2)))
+        {
+            Assert.True(whole.TryGet(experiment.Keys[i], out var stored));
+            resumed.Put(experiment.Keys[i], stored);
+        }
+
+        Assert.Equal(batches[1].Concat(batches[2]), experiment.BatchesToCompute(resumed));
+        var progress = new Recorder();
+        var result = new ExperimentPipeline().Run(experiment, resumed, progress);
+        Assert.Equal(6, result.ComputedCount);
+        Assert.Equal(6, progress.Reports.Last(r => r.Stage == "capture").Total);
+        Assert.DoesNotContain(progress.Reports, r => r.Stage == "check");
+        for (int i = 0; i < experiment.Keys.Length; i++)
+        {
+            Assert.True(whole.TryGet(experiment.Keys[i], out var a));
+            Assert.True(resumed.TryGet(experiment.Keys[i], out var b));
+            Assert.Equal(a.Features.Values, b.Features.Values);
+            Assert.Equal(a.Features.Indices, b.Features.Indices);
+            Assert.Equal(a.PooledActivations.SelectMany(x => x), b.PooledActivations.SelectMany(x => x));
+        }
+    }
+
+    [Fact]
+    public void A_cached_companion_that_comes_out_different_is_kept_and_reported()
+    {
+        var experiment = ExperimentPipeline.Prepare(Request());
+        var cache = new MemoryFeatureCache();
+        new ExperimentPipeline().Run(experiment, cache);
+        var batches = Inference.Capture.ResidualCapture.PlanBatches(experiment.Encoded.Select(e => e.Ids.Length).ToList(), 4);
+        // Forget one prompt of the last batch and tamper with a companion's stored features.
+        var last = batches[2];
+        var forgotten = new MemoryFeatureCache();
+        foreach (var i in Enumerable.Range(0, experiment.Keys.Length).Where(i => i != last[0]))
+        {
+            cache.TryGet(experiment.Keys[i], out var stored);
+            forgotten.Put(experiment.Keys[i], i == last[1] ? stored! with { Features = stored!.Features with { Values = stored.Features.Values.Select(v => v * 2).ToArray() } } : stored!);
+        }
+        var progress = new Recorder();
+        new ExperimentPipeline().Run(experiment, forgotten, progress);
+        var check = Assert.Single(progress.Reports, r => r.Stage == "check");
+        Assert.Equal((1, 3), (check.Done, check.Total));
+        Assert.Contains(experiment.Prompts[last[1]].Id, check.Detail);
+        forgotten.TryGet(experiment.Keys[last[1]], out var kept);
+        cache.TryGet(experiment.Keys[last[1]], out var original);
+        Assert.Equal(original!.Features.Values.Select(v => v * 2), kept!.Features.Values);
+    }
+}
