@@ -90,7 +90,7 @@ public sealed class ModelSettingsHandler(PathPolicy paths, ModelHost host) :
         {
             return resolve(paths.Resolve(path, what));
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is UnauthorizedAccessException or ArgumentException)
         {
             problems.Add(new(field, e.Message));
         }
