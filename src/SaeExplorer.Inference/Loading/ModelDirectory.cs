@@ -78,6 +78,9 @@ public sealed class ModelDirectory : IDisposable
         return new ModelDirectory(path, map);
     }
 
+    /// <summary>The shard that holds <paramref name="name"/> (for messages).</summary>
+    public string FileOf(string name) => _tensorToFile.TryGetValue(name, out var file) ? file : Path;
+
     /// <summary>
     /// Reads one tensor (CPU, stored dtype) and checks its shape. Missing tensors, missing shards and shape
     /// mismatches raise <see cref="CheckpointException"/> naming the file and tensor.

@@ -99,3 +99,60 @@ public sealed class CraftedCheckpointTests
         Assert.Contains("holds a JSON array, not an object", Assert.Throws<CheckpointException>(() => LlamaConfig.Load(config)).Message);
     }
 }
+
+/// <summary>NaN or infinite weights are refused as they load, naming the tensor (the hardening issue, item 4).</summary>
+public sealed class NonFiniteWeightTests
+{
+    [Fact]
+    public void A_model_weight_holding_nan_is_refused_naming_tensor_and_shard()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var dir = tmp.Copy(FixturePaths.TinyModel, "nan");
+        const string name = "model.layers.0.mlp.down_proj.weight";
+        string shard;
+        SafetensorsEntry entry;
+        using (var index = ModelDirectory.Open(dir))
+            shard = index.FileOf(name);
+        using (var file = SafetensorsFile.Open(shard))
+            entry = file[name];
+        using (var fs = new FileStream(shard, FileMode.Open, FileAccess.ReadWrite))
+        {
+            var header = new byte[8];
+            fs.ReadExactly(header);
+            // One bf16 NaN (0x7FC0) in the middle of the tensor.
+            fs.Position = 8 + BitConverter.ToInt64(header) + entry.Begin + (entry.End - entry.Begin) / 2 / 2 * 2;
+            fs.Write([0xC0, 0x7F]);
+        }
+        var e = Assert.Throws<CheckpointException>(() => LlamaForCausalLM.Load(dir, 1, withHead: false, ScalarType.Float32, CPU));
+        Assert.Equal(name, e.Tensor);
+        Assert.Contains(shard, e.Message);
+        Assert.Contains("NaN or infinite", e.Message);
+        // Layers that are not loaded are not read, so not checked: capturing below the damage still works.
+        using var fine = LlamaForCausalLM.Load(FixturePaths.TinyModel, 1, withHead: false, ScalarType.Float32, CPU);
+    }
+
+    [Fact]
+    public void An_sae_weight_holding_infinity_is_refused_naming_it()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var dir = tmp.Copy(Path.Combine(FixturePaths.Fixtures, "sae", "saelens_jumprelu_l2"), "sae");
+        var weights = Path.Combine(dir, "sae_weights.safetensors");
+        SafetensorsEntry entry;
+        long dataStart;
+        using (var file = SafetensorsFile.Open(weights))
+        {
+            entry = file["W_dec"];
+            dataStart = file.DataStart;
+            Assert.Equal("F32", entry.DType);
+        }
+        using (var fs = new FileStream(weights, FileMode.Open, FileAccess.Write))
+        {
+            fs.Position = dataStart + entry.Begin + 4 * 7;
+            fs.Write(BitConverter.GetBytes(float.PositiveInfinity));
+        }
+        var source = Inference.Saes.SaeFormats.Resolve(dir, 2);
+        var e = Assert.Throws<CheckpointException>(() => Inference.Saes.SaeFormats.Load(source, ScalarType.Float32, CPU));
+        Assert.Equal("W_dec", e.Tensor);
+        Assert.Contains("NaN or infinite", e.Message);
+    }
+}

@@ -80,7 +80,17 @@ public sealed class LlamaForCausalLM : Module<Tensor, Tensor>
                 $"layer {deepestLayer} does not exist: {modelDirectory} has {config.NumHiddenLayers} decoder layers (0..{config.NumHiddenLayers - 1}).");
         using var dir = ModelDirectory.Open(modelDirectory);
         using var weights = new CheckpointWeights(dir, dtype);
-        return Create(config, weights, withHead ? config.NumHiddenLayers : deepestLayer + 1, withHead, devices);
+        var model = Create(config, weights, withHead ? config.NumHiddenLayers : deepestLayer + 1, withHead, devices);
+        try
+        {
+            weights.EnsureFinite();
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return model;
     }
 
     public static LlamaForCausalLM Create(LlamaConfig config, ILlamaWeights weights, int layerCount, bool withHead, Device device) =>

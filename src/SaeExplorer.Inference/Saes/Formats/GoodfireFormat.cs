@@ -33,7 +33,7 @@ public sealed class GoodfireFormat : ISaeFormat
         try
         {
             Tensor Take(string name) => tensors.Remove(name, out var t)
-                ? SaeFiles.Prepare(t, dtype, device)
+                ? SaeFiles.Prepare(t, dtype, device, path, name)
                 : throw new CheckpointException(path, name, $"missing; a Goodfire SAE has encoder_linear.weight/bias and decoder_linear.weight/bias (found: {string.Join(", ", tensors.Keys)}).");
             var encW = Take("encoder_linear.weight");
             var encB = Take("encoder_linear.bias");

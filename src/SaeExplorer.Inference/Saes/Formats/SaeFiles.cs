@@ -74,8 +74,20 @@ internal static partial class SaeFiles
 
     public static Func<string> Fingerprint(IReadOnlyList<string> files) => () => FileFingerprint.Compute(files);
 
-    public static Tensor Prepare(Tensor t, ScalarType dtype, Device device)
+    /// <summary>
+    /// A weight in the compute dtype on the device, checked finite first (a NaN or infinity in an SAE gives NaN for
+    /// every latent, which would be stored and analysed as if it were data).
+    /// </summary>
+    public static Tensor Prepare(Tensor t, ScalarType dtype, Device device, string path, string name)
     {
+        using (var all = t.isfinite().all())
+        {
+            if (!all.item<bool>())
+            {
+                t.Dispose();
+                throw new CheckpointException(path, name, "holds NaN or infinite values; the SAE file is damaged (re-download it).");
+            }
+        }
         var result = t.to(dtype, device);
         if (!ReferenceEquals(result, t))
             t.Dispose();

@@ -50,7 +50,7 @@ public sealed class SaeLensFormat : ISaeFormat
         if (k is null && cfg.TryGetProperty("activation_fn_kwargs", out var kw) && kw.ValueKind == JsonValueKind.Object)
             k = SaeFiles.OptInt(kw, "k", dir);
         using var file = SafetensorsFile.Open(Path.Combine(dir, WeightsFile));
-        Tensor Read(string name) => SaeFiles.Prepare(file.ReadTensor(name), dtype, device);
+        Tensor Read(string name) => SaeFiles.Prepare(file.ReadTensor(name), dtype, device, file.Path, name);
         var config = new SaeConfig(source.Architecture, source.DIn, source.DSae,
             ApplyBDecToInput: !cfg.TryGetProperty("apply_b_dec_to_input", out var ab) || ab.ValueKind != JsonValueKind.False,
             k, Name, dir);

@@ -55,7 +55,7 @@ public sealed partial class SparsifyFormat : ISaeFormat
     {
         var cfg = SaeFiles.ReadConfig(source.Location);
         using var file = SafetensorsFile.Open(Path.Combine(source.Location, WeightsFile));
-        Tensor Read(string name) => SaeFiles.Prepare(file.ReadTensor(name), dtype, device);
+        Tensor Read(string name) => SaeFiles.Prepare(file.ReadTensor(name), dtype, device, file.Path, name);
         var encW = Read("encoder.weight");
         var config = new SaeConfig("topk", source.DIn, source.DSae, ApplyBDecToInput: true, SaeFiles.OptInt(cfg, "k", source.Location), Name, source.Location);
         // pre = relu((x − b_dec)·encoder.weightᵀ + encoder.bias), then top-k: sparsify's encode.
