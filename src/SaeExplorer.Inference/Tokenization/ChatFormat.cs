@@ -41,7 +41,10 @@ public static class ChatFormats
         if (string.IsNullOrEmpty(chatTemplate)) return ChatFormat.None;
         if (chatTemplate.Contains("Cutting Knowledge Date", StringComparison.Ordinal)) return ChatFormat.Llama31;
         if (chatTemplate.Contains(Llama3Tokenizer.StartHeaderToken, StringComparison.Ordinal)) return ChatFormat.Llama3;
-        return ChatFormat.None;
+        // A template of another family (ChatML's <|im_start|>, a custom one): rendering prompts as raw text instead
+        // would silently give other tokens (46 instead of 148) and other features than the model sees in use.
+        throw new InvalidDataException(
+            "the model's chat template is not a Llama 3 format SaeExplorer can render; choose one with --chat-format (llama3, llama3.1, or none for raw text).");
     }
 
     /// <summary>
@@ -51,7 +54,7 @@ public static class ChatFormats
     /// A directory with no template (a base model) gives <see cref="ChatFormat.None"/>.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
-    /// <exception cref="InvalidDataException">tokenizer_config.json is not valid JSON or chat_template has an unexpected shape.</exception>
+    /// <exception cref="InvalidDataException">tokenizer_config.json is not valid JSON, chat_template has an unexpected shape, or it is not a Llama 3 template.</exception>
     public static ChatFormat FromModelDirectory(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);

@@ -137,11 +137,14 @@ public sealed class ChatFormatTests
     [Theory]
     [InlineData("{% if x %}Cutting Knowledge Date: December 2023{% endif %}<|start_header_id|>", ChatFormat.Llama31)]
     [InlineData("{{ '<|start_header_id|>' + message['role'] }}", ChatFormat.Llama3)]
-    [InlineData("{{ '<|im_start|>' }}", ChatFormat.None)]
     [InlineData("", ChatFormat.None)]
     [InlineData(null, ChatFormat.None)]
     public void Detect_FromTemplateText(string? template, ChatFormat expected) =>
         Assert.Equal(expected, ChatFormats.Detect(template));
+
+    [Fact]
+    public void A_template_of_another_family_asks_for_a_chat_format_instead_of_falling_back_to_raw_text() =>
+        Assert.Contains("choose one with --chat-format", Assert.Throws<InvalidDataException>(() => ChatFormats.Detect("{{ '<|im_start|>' }}")).Message);
 
     [Theory]
     [InlineData("auto", null)]
