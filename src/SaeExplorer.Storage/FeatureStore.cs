@@ -388,6 +388,10 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
         ArgumentNullException.ThrowIfNull(label);
         ArgumentException.ThrowIfNullOrWhiteSpace(label.SaeFingerprint);
         ArgumentOutOfRangeException.ThrowIfNegative(label.Feature);
+        if ((label.Label?.Length ?? 0) > FeatureLabel.MaxLabelLength)
+            throw new ArgumentException($"the label of feature {label.Feature} has {label.Label!.Length:N0} characters; a label is at most {FeatureLabel.MaxLabelLength} (put the rest in the notes).");
+        if ((label.Notes?.Length ?? 0) > FeatureLabel.MaxNotesLength)
+            throw new ArgumentException($"the notes of feature {label.Feature} have {label.Notes!.Length:N0} characters; notes are at most {FeatureLabel.MaxNotesLength:N0}.");
         string id = LabelId(label.SaeFingerprint, label.Feature);
         if (string.IsNullOrWhiteSpace(label.Label) && string.IsNullOrWhiteSpace(label.Notes))
         {

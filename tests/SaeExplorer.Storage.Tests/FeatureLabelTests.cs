@@ -127,3 +127,20 @@ public sealed class FeatureLabelTests
         Assert.Throws<ArgumentException>(() => store.SetLabel(new FeatureLabel(" ", 1, "x", "", When)));
     }
 }
+
+public sealed class FeatureLabelLimitTests
+{
+    [Fact]
+    public void Labels_and_notes_are_capped_and_an_import_with_a_long_one_writes_nothing()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        using var store = FeatureStore.Open(Path.Combine(tmp.Path, "labels.db"));
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(1_760_000_000_000);
+        store.SetLabel(new FeatureLabel("sae", 1, new string('a', FeatureLabel.MaxLabelLength), new string('n', FeatureLabel.MaxNotesLength), now));
+        var label = Assert.Throws<ArgumentException>(() => store.SetLabel(new FeatureLabel("sae", 2, new string('a', 7_000_000), "", now)));
+        Assert.Equal("the label of feature 2 has 7,000,000 characters; a label is at most 500 (put the rest in the notes).", label.Message);
+        Assert.Throws<ArgumentException>(() => store.SetLabel(new FeatureLabel("sae", 2, "x", new string('n', FeatureLabel.MaxNotesLength + 1), now)));
+        Assert.Throws<ArgumentException>(() => store.ImportLabels("sae", [(3, "fine"), (4, new string('b', 501))]));
+        Assert.Equal([1], store.Labels("sae").Keys);
+    }
+}
