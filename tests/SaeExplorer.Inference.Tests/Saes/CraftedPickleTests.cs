@@ -115,3 +115,32 @@ public sealed class CraftedPickleTests
         Assert.Contains("inflates to 83,886,080 bytes", e.Message);
     }
 }
+
+public sealed class CheckpointIntegrityTests
+{
+    [Fact]
+    public void One_flipped_byte_in_tensor_data_fails_the_crc_and_names_the_tensor()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var path = Path.Combine(tmp.Path, "flipped.pt");
+        File.Copy(Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt"), path);
+        long offset;
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(path))
+        {
+            var entry = zip.Entries.First(e => e.FullName.Contains("/data/") && e.Length > 64);
+            Assert.Equal(entry.Length, entry.CompressedLength);
+            // The entry's data follows its 30-byte local header, name and extra field; find it by content.
+            using var s = entry.Open();
+            var head = new byte[16];
+            s.ReadExactly(head);
+            offset = File.ReadAllBytes(path).AsSpan().IndexOf(head);
+        }
+        Assert.True(offset > 0);
+        var bytes = File.ReadAllBytes(path);
+        bytes[offset + 5] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<CheckpointException>(() => TorchCheckpointReader.ReadStateDict(path));
+        Assert.Contains("fails its CRC-32 check", e.Message);
+        Assert.NotNull(e.Tensor);
+    }
+}

@@ -214,14 +214,19 @@ public static class TorchCheckpointReader
             // Stream in slices: a 65,536 × 8,192 float32 encoder is 2 GiB, more than one managed array should hold.
             const int chunkElements = 1 << 24;
             var buffer = new byte[Math.Min(storageBytes, chunkElements * elementSize)];
+            // Zip readers do not check a stored entry's CRC-32; one flipped byte would silently give other features.
+            var crc = new System.IO.Hashing.Crc32();
             for (long start = 0; start < pt.Storage.ElementCount; start += chunkElements)
             {
                 long count = Math.Min(chunkElements, pt.Storage.ElementCount - start);
                 var span = buffer.AsSpan(0, (int)(count * elementSize));
                 s.ReadExactly(span);
+                crc.Append(span);
                 using var slice = storage.narrow(0, start, count);
                 slice.bytes = span;
             }
+            if (crc.GetCurrentHashAsUInt32() != entry.Crc32)
+                throw new CheckpointException(path, name, $"storage data/{pt.Storage.Key} fails its CRC-32 check: the file is damaged (re-download it).");
             using var view = storage.as_strided(pt.Shape, pt.Stride, pt.StorageOffset);
             return view.contiguous();
         }
