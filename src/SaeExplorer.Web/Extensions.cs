@@ -5,6 +5,7 @@ using SaeExplorer.Inference.Live;
 using SaeExplorer.Storage;
 using SaeExplorer.Web.Application.Answers;
 using SaeExplorer.Web.Application.Exports;
+using SaeExplorer.Web.Application.Features;
 using SaeExplorer.Web.Application.Models;
 using SaeExplorer.Web.Application.Runs;
 using SaeExplorer.Web.Application.Umap;
@@ -54,6 +55,7 @@ public static class Extensions
         // UMAP maps per (run, pooling), kept for the app's lifetime so revisiting the page is instant.
         builder.Services.AddSingleton<UmapCache>();
         builder.Services.AddSingleton<ExportService>();
+        // The newest explanation of each feature per SAE, read once: nothing writes explanations while the app runs.
 
         // The LLM judge: its settings (Settings changes them for the app's lifetime) and the judgings of runs, which go on
         // after the page that started them is gone.

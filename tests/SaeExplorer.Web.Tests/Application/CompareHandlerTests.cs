@@ -1,6 +1,7 @@
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Features;
 using SaeExplorer.Reports.Tables;
+using SaeExplorer.Runs.Autointerp;
 using SaeExplorer.Web.Application.Compare;
 using SaeExplorer.Web.Application.Features;
 using SaeExplorer.Web.Application.Runs;
@@ -78,10 +79,15 @@ public sealed class CompareHandlerTests(DemoRunFixture demo)
     public async Task The_differential_table_filters_by_q_and_exports_the_rows_shown()
     {
         var result = await CompareHandler().Handle(new CompareConditionsQuery(demo.RunId, PoolingMethod.User, "padding", null), CancellationToken.None);
-        var labels = new Dictionary<int, string> { [result.Statistics.Features[0].Feature] = "a label, with a comma" };
+        int first = result.Statistics.Features[0].Feature;
+        var labels = new Dictionary<int, string> { [first] = "a label, with a comma" };
+        var explanations = new Dictionary<int, ExplanationSummary>
+        {
+            [first] = new(first, "an explanation, with a comma", 0.8125, 0.75, "deepseek-chat", "run-1", DateTimeOffset.UnixEpoch),
+        };
 
-        var all = DifferentialTable.Rows(result.Statistics, labels, 1);
-        var strict = DifferentialTable.Rows(result.Statistics, labels, 0.05);
+        var all = DifferentialTable.Rows(result.Statistics, labels, explanations, 1);
+        var strict = DifferentialTable.Rows(result.Statistics, labels, explanations, 0.05);
 
         Assert.Equal(result.Statistics.TestedCount, all.Count);
         Assert.All(strict, r => Assert.True(Math.Min(r.FisherQ, r.MannWhitneyQ) <= 0.05));
@@ -89,7 +95,8 @@ public sealed class CompareHandlerTests(DemoRunFixture demo)
         Assert.Equal("a label, with a comma", all[0].Label);
         var csv = TableExporter.ToCsv(DifferentialTable.ToTable(all)).Split("\r\n");
         Assert.Equal(string.Join(',', DifferentialTable.Columns), csv[0]);
-        Assert.StartsWith($"{all[0].Feature},\"a label, with a comma\",", csv[1]);
+        Assert.StartsWith($"{first},\"a label, with a comma\",\"an explanation, with a comma\",0.8125,", csv[1]);
+        Assert.Null(all[1].Explanation);
     }
 
     [Fact]

@@ -59,11 +59,20 @@ public sealed class DashboardServer : IAsyncDisposable
         StartAsync(prepare, new Dictionary<string, string>(), readyTimeout, extraArgs);
 
     /// <summary>The same, with <paramref name="environment"/> set for the dashboard's process alone (e.g. a judge's API key).</summary>
-    public static async Task<DashboardServer> StartAsync(Action<string> prepare, IReadOnlyDictionary<string, string> environment, TimeSpan? readyTimeout = null,
+    public static Task<DashboardServer> StartAsync(Action<string> prepare, IReadOnlyDictionary<string, string> environment, TimeSpan? readyTimeout = null,
+        params string[] extraArgs) =>
+        StartAsync(data =>
+        {
+            prepare(data);
+            return Task.CompletedTask;
+        }, environment, readyTimeout, extraArgs);
+
+    /// <summary>The same, awaiting <paramref name="prepare"/> (e.g. one that loads the demo model to choose what to seed).</summary>
+    public static async Task<DashboardServer> StartAsync(Func<string, Task> prepare, IReadOnlyDictionary<string, string> environment, TimeSpan? readyTimeout = null,
         params string[] extraArgs)
     {
         var data = new TempDirectory();
-        prepare(data.Path);
+        await prepare(data.Path);
         string url = $"http://127.0.0.1:{FreePort()}";
         var start = new ProcessStartInfo(ExecutablePath)
         {

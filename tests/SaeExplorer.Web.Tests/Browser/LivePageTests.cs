@@ -86,11 +86,11 @@ public sealed class LivePageTests(DashboardFixture dashboard)
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-live-features-csv").ClickAsync());
         Assert.Equal("live-features.csv", download.SuggestedFilename);
         var lines = (await File.ReadAllLinesAsync(await download.PathAsync())).Where(l => l.Length > 0).ToList();
-        Assert.Equal("feature,label,value,tokens_active,pooling", lines[0]);
+        Assert.Equal("feature,label,explanation,explanation_detection,value,tokens_active,pooling", lines[0]);
         Assert.Equal(shown, lines.Skip(1).Select(l => l.Split(',')[0]));
         Assert.All(lines.Skip(1), l => Assert.EndsWith(",user", l));
         // Values come out in descending order, as listed.
-        var values = lines.Skip(1).Select(l => double.Parse(l.Split(',')[2], CultureInfo.InvariantCulture)).ToList();
+        var values = lines.Skip(1).Select(l => double.Parse(l.Split(',')[4], CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(values.OrderByDescending(v => v), values);
     }
 }

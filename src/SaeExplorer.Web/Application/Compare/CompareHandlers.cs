@@ -2,7 +2,9 @@ using Mediator;
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Inference.Live;
 using SaeExplorer.Inference.Pipeline;
+using SaeExplorer.Runs.Autointerp;
 using SaeExplorer.Storage;
+using SaeExplorer.Web.Application.Features;
 using SaeExplorer.Web.Application.Runs;
 
 namespace SaeExplorer.Web.Application.Compare;
@@ -70,10 +72,11 @@ public sealed class CompareConditionsHandler(RunCatalog runs, RunViewCache views
             var stats = ContrastStatistics.Compute(pooled, contrast);
             return new Computed(FeatureDiff.Compare(pooled, contrast), stats, Exclusive(stats, SeparatedSide.A), Exclusive(stats, SeparatedSide.B));
         }), cancellationToken);
-        var labels = models.Current is { } model
-            ? store.Labels(model.SaeFingerprint).Where(l => l.Value.Label.Length > 0).ToDictionary(l => l.Key, l => l.Value.Label)
-            : new Dictionary<int, string>();
-        return new ConditionComparison(computed.Summary, computed.Statistics, computed.ExclusiveA, computed.ExclusiveB, labels);
+        var (labels, explained) = models.Current is { } model
+            ? (store.Labels(model.SaeFingerprint).Where(l => l.Value.Label.Length > 0).ToDictionary(l => l.Key, l => l.Value.Label),
+                store.LatestExplanations(model.SaeFingerprint))
+            : (new Dictionary<int, string>(), new Dictionary<int, ExplanationSummary>());
+        return new ConditionComparison(computed.Summary, computed.Statistics, computed.ExclusiveA, computed.ExclusiveB, labels, explained);
     }
 
     /// <summary>Latents active on one side only: in the most prompts of that side first, then by mean value.</summary>

@@ -1,6 +1,7 @@
 using Mediator;
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Features;
+using SaeExplorer.Runs.Autointerp;
 
 namespace SaeExplorer.Web.Application.Compare;
 
@@ -27,12 +28,14 @@ public sealed record ExclusiveFeature(int Feature, int Prompts, double MeanActiv
 /// <param name="Statistics">Per-latent tests and effect sizes (<see cref="ContrastStatistics.Compute"/>).</param>
 /// <param name="ExclusiveToA">Latents active in some A prompt and no B prompt, most widespread first (at most <see cref="CompareConditionsHandler.ExclusiveShown"/>).</param>
 /// <param name="Labels">The user's labels of the loaded SAE, by latent.</param>
+/// <param name="Explanations">The newest LLM explanation of each latent of the loaded SAE that has one.</param>
 public sealed record ConditionComparison(
     ContrastResult Summary,
     ContrastStatisticsReport Statistics,
     IReadOnlyList<ExclusiveFeature> ExclusiveToA,
     IReadOnlyList<ExclusiveFeature> ExclusiveToB,
-    IReadOnlyDictionary<int, string> Labels);
+    IReadOnlyDictionary<int, string> Labels,
+    IReadOnlyDictionary<int, ExplanationSummary> Explanations);
 
 /// <summary>Two prompts of a run aligned token by token, with the features each token gains or loses.</summary>
 public sealed record PromptDiffQuery(string RunId, string IdA, string IdB) : IRequest<PromptDiffResult>;

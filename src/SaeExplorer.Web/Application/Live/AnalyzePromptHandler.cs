@@ -2,10 +2,12 @@ using System.Diagnostics;
 using Mediator;
 using SaeExplorer.Inference.Live;
 using SaeExplorer.Storage;
+using SaeExplorer.Web.Application.Features;
 
 namespace SaeExplorer.Web.Application.Live;
 
-public sealed class AnalyzePromptHandler(LiveModelService models, FeatureStore store) : IRequestHandler<AnalyzePromptQuery, LiveAnalysis>
+public sealed class AnalyzePromptHandler(LiveModelService models, FeatureStore store)
+    : IRequestHandler<AnalyzePromptQuery, LiveAnalysis>
 {
     public async ValueTask<LiveAnalysis> Handle(AnalyzePromptQuery request, CancellationToken cancellationToken)
     {
@@ -16,12 +18,14 @@ public sealed class AnalyzePromptHandler(LiveModelService models, FeatureStore s
         foreach (int feature in prompt.Features.Indices)
             tokensActive[feature]++;
         string sae = models.Current!.SaeFingerprint;
+        var explained = store.LatestExplanations(sae);
         var top = Enumerable.Range(0, pooled.ActiveCount)
             .OrderByDescending(i => pooled.Values[i]).ThenBy(i => pooled.Indices[i])
             .Take(request.Top)
             // Labels by id for the features shown only: a keystroke should not scan every label of the SAE.
             .Select(i => (Feature: pooled.Indices[i], Value: pooled.Values[i]))
-            .Select(f => new ActiveFeature(f.Feature, f.Value, tokensActive[f.Feature], store.GetLabel(sae, f.Feature)?.Label))
+            .Select(f => new ActiveFeature(f.Feature, f.Value, tokensActive[f.Feature], store.GetLabel(sae, f.Feature)?.Label,
+                explained.GetValueOrDefault(f.Feature)))
             .ToList();
         return new LiveAnalysis(prompt, request.Pooling, pooled.ActiveCount, top, clock.Elapsed.TotalMilliseconds);
     }

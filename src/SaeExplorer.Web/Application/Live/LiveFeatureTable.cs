@@ -2,10 +2,11 @@ using SaeExplorer.Reports.Tables;
 
 namespace SaeExplorer.Web.Application.Live;
 
-/// <summary>The Live page's feature list as an exportable table (pooled value and the tokens each feature fires on).</summary>
+/// <summary>The Live page's feature list as an exportable table (label, newest explanation and its detection score, pooled value and the tokens each feature fires on).</summary>
 public static class LiveFeatureTable
 {
     public static Table ToTable(LiveAnalysis analysis) =>
-        new(["feature", "label", "value", "tokens_active", "pooling"],
-            analysis.Top.Select(f => (IReadOnlyList<object?>)[f.Feature, f.Label, f.Value, f.ActiveTokens, analysis.Pooling.ToString().ToLowerInvariant()]));
+        new(["feature", "label", "explanation", "explanation_detection", "value", "tokens_active", "pooling"],
+            analysis.Top.Select(f => (IReadOnlyList<object?>)[f.Feature, f.Label, f.Explanation?.Text, f.Explanation?.Detection, f.Value, f.ActiveTokens,
+                analysis.Pooling.ToString().ToLowerInvariant()]));
 }

@@ -19,7 +19,7 @@ public sealed partial class Compare : IDisposable
     /// <summary>The differential table's columns: the export's column names with their on-screen titles.</summary>
     public static readonly (string Column, string Title)[] DifferentialHeaders =
     [
-        ("feature", "Feature"), ("label", "Label"), ("presence_rate_a", "Active A"), ("presence_rate_b", "Active B"),
+        ("feature", "Feature"), ("label", "Label · explanation"), ("presence_rate_a", "Active A"), ("presence_rate_b", "Active B"),
         ("mean_a", "Mean A"), ("mean_b", "Mean B"), ("log2_odds_ratio", "log₂ OR"), ("rank_biserial", "r (rank-biserial)"),
         ("fisher_p", "Fisher p"), ("fisher_q", "Fisher q"), ("mann_whitney_q", "MW q"), ("presence_separation", "Separates"),
     ];
@@ -176,7 +176,7 @@ public sealed partial class Compare : IDisposable
     }
 
     private void Filter() =>
-        _rows = _comparison is { } c ? DifferentialTable.Rows(c.Statistics, c.Labels, _maxQ) : [];
+        _rows = _comparison is { } c ? DifferentialTable.Rows(c.Statistics, c.Labels, c.Explanations, _maxQ) : [];
 
     private Figure CountsFigure() =>
         CompareFigures.ConditionCounts(_counts!, $"Active features per condition ({Live.Live.PoolingName(_pooling)})");

@@ -7,6 +7,7 @@ using Plotly.Blazor;
 using Plotly.Blazor.Traces;
 using SaeExplorer.Core.Features;
 using SaeExplorer.Reports.Figures;
+using SaeExplorer.Runs.Autointerp;
 using SaeExplorer.Web.Application.Compare;
 using SaeExplorer.Web.Application.Features;
 using SaeExplorer.Web.Infrastructure;
@@ -24,6 +25,7 @@ public sealed partial class Feature : IDisposable
 
     private readonly LatestOnly _detailRequests = new();
     private readonly LatestOnly _promotedRequests = new();
+    private readonly LatestOnly _explanationRequests = new();
     private readonly LatestOnly _other = new();
     private readonly Config _chartConfig = new() { DisplayLogo = false, Responsive = true };
 
@@ -34,6 +36,11 @@ public sealed partial class Feature : IDisposable
     private FeatureDetail? _detail;
     private PromotedTokenLists? _promoted;
     private string? _promotedError;
+    private IReadOnlyList<FeatureExplanation>? _explanations;
+    private string? _explanationsError;
+    /// <summary>The explanation to accept once the user says whether it may replace their own label; null when not asking.</summary>
+    private FeatureExplanation? _replacing;
+    private string? _acceptResult;
     private IList<ITrace> _chartData = [];
     private PlotlyLayout _chartLayout = new();
     private int _chartRevision;
@@ -123,9 +130,13 @@ public sealed partial class Feature : IDisposable
         _detail = null;
         _promoted = null;
         _promotedError = null;
+        _explanations = null;
+        _explanationsError = null;
+        _replacing = null;
+        _acceptResult = null;
         if (Index is null)
             return;
-        await Task.WhenAll(LoadDetailAsync(resetLabel: true), LoadPromotedAsync());
+        await Task.WhenAll(LoadDetailAsync(resetLabel: true), LoadPromotedAsync(), LoadExplanationsAsync());
     }
 
     private Task OnRunChanged(string runId)
@@ -206,6 +217,67 @@ public sealed partial class Feature : IDisposable
         }
     }
 
+    private async Task LoadExplanationsAsync()
+    {
+        if (Index is not { } index)
+            return;
+        var token = _explanationRequests.Next();
+        try
+        {
+            var explanations = await Mediator.Send(new FeatureExplanationsQuery(index), token);
+            if (!token.IsCancellationRequested)
+                _explanations = explanations;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (UserError e)
+        {
+            _explanationsError = e.Message;
+        }
+    }
+
+    /// <summary>Accepts at once unless the label field holds a label of the user's that says something else: then asks first.</summary>
+    private Task AcceptExplanationAsync(FeatureExplanation explanation)
+    {
+        _acceptResult = null;
+        if (_label?.Trim() is { Length: > 0 } own && own != explanation.Text?.Trim())
+        {
+            _replacing = explanation;
+            return Task.CompletedTask;
+        }
+        return SendAcceptAsync(explanation, replace: false);
+    }
+
+    private Task ReplaceLabelAsync() => _replacing is { } explanation ? SendAcceptAsync(explanation, replace: true) : Task.CompletedTask;
+
+    private void KeepLabel()
+    {
+        _replacing = null;
+        _acceptResult = "Your label is kept.";
+    }
+
+    private async Task SendAcceptAsync(FeatureExplanation explanation, bool replace)
+    {
+        if (Index is not { } index)
+            return;
+        try
+        {
+            var accepted = await Mediator.Send(new AcceptExplanationCommand(index, explanation.RunId, explanation.ExplainerModel, replace), _other.Next());
+            _label = accepted.Label?.Label;
+            _notes = accepted.Label?.Notes;
+            _saved = null;
+            // Not written: a label of the user's was saved since the page read it (another tab); ask about that one.
+            _replacing = accepted.Written ? null : explanation;
+            _acceptResult = accepted.Written ? "Saved as the label." : null;
+        }
+        catch (UserError e)
+        {
+            _replacing = null;
+            _error = e.Message;
+        }
+    }
+
     private async Task SaveLabelAsync()
     {
         if (Index is not { } index)
@@ -261,6 +333,7 @@ public sealed partial class Feature : IDisposable
     {
         _detailRequests.Dispose();
         _promotedRequests.Dispose();
+        _explanationRequests.Dispose();
         _other.Dispose();
     }
 }
