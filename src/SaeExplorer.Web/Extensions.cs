@@ -55,7 +55,6 @@ public static class Extensions
         // UMAP maps per (run, pooling), kept for the app's lifetime so revisiting the page is instant.
         builder.Services.AddSingleton<UmapCache>();
         builder.Services.AddSingleton<ExportService>();
-        // The newest explanation of each feature per SAE, read once: nothing writes explanations while the app runs.
 
         // The LLM judge: its settings (Settings changes them for the app's lifetime) and the judgings of runs, which go on
         // after the page that started them is gone.
@@ -90,7 +89,20 @@ public static class Extensions
         });
         app.MapStaticAssets();
         // For scripts and tests: is the model loaded? (No paths or fingerprints: the status line only.)
-        app.MapGet("/healthz", (ModelHost host) => Results.Json(new { state = host.Status.State.ToString().ToLowerInvariant(), message = host.Status.Message }));
+        // Ready means every page can work: the model host's state, and the store opened (a second dashboard on a data
+        // folder in use cannot open it, and says so with the holder's pid instead of reporting ready).
+        app.MapGet("/healthz", (ModelHost host, IServiceProvider services) =>
+        {
+            try
+            {
+                services.GetRequiredService<FeatureStore>();
+            }
+            catch (StoreException e)
+            {
+                return Results.Json(new { state = "store-unavailable", message = e.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+            return Results.Json(new { state = host.Status.State.ToString().ToLowerInvariant(), message = host.Status.Message });
+        });
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

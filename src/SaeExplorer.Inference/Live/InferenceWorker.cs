@@ -14,6 +14,7 @@ namespace SaeExplorer.Inference.Live;
 public sealed class InferenceWorker : IDisposable
 {
     private readonly BlockingCollection<WorkItem> _queue = new();
+    private readonly ConcurrentQueue<WorkItem> _interactive = new();
     private readonly Thread _thread;
     private int _pending;
 
@@ -29,7 +30,11 @@ public sealed class InferenceWorker : IDisposable
     /// <summary>Live tensors after the last request finished (TorchSharp's dispose-scope statistics): a leak check.</summary>
     public long LiveTensorsAfterLastRequest { get; private set; }
 
-    public Task<T> RunAsync<T>(Func<CancellationToken, T> work, CancellationToken cancellation = default)
+    /// <param name="interactive">
+    /// a short request someone is waiting for (a Live analysis): a long request that calls
+    /// <see cref="RunInteractiveNow"/> between its batches lets it run there instead of after the whole long request
+    /// </param>
+    public Task<T> RunAsync<T>(Func<CancellationToken, T> work, CancellationToken cancellation = default, bool interactive = false)
     {
         ArgumentNullException.ThrowIfNull(work);
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -68,6 +73,9 @@ public sealed class InferenceWorker : IDisposable
         }, () => completion.TrySetException(new ObjectDisposedException(nameof(InferenceWorker), "the inference worker has shut down")));
         try
         {
+            // An interactive request sits in both queues; whichever reaches it first runs it, the other skips it.
+            if (interactive)
+                _interactive.Enqueue(item);
             _queue.Add(item);
         }
         catch (InvalidOperationException)
@@ -78,13 +86,25 @@ public sealed class InferenceWorker : IDisposable
         return completion.Task;
     }
 
-    public Task RunAsync(Action<CancellationToken> work, CancellationToken cancellation = default) =>
-        RunAsync(ct => { work(ct); return true; }, cancellation);
+    public Task RunAsync(Action<CancellationToken> work, CancellationToken cancellation = default, bool interactive = false) =>
+        RunAsync(ct => { work(ct); return true; }, cancellation, interactive);
+
+    /// <summary>
+    /// Runs the interactive requests queued so far, here and now; for a long request (a dashboard experiment) to call
+    /// between its batches, on the worker thread, so Live stays responsive while it runs. Anything else queued waits.
+    /// </summary>
+    public void RunInteractiveNow()
+    {
+        if (Thread.CurrentThread != _thread)
+            throw new InvalidOperationException("only a request running on the inference worker can let interactive requests in.");
+        while (_interactive.TryDequeue(out var item))
+            item.RunOnce();
+    }
 
     private void Loop()
     {
         foreach (var item in _queue.GetConsumingEnumerable())
-            RunWithoutCollections(item.Run);
+            RunWithoutCollections(item.RunOnce);
     }
 
     /// <summary>Allocation a request may make before the runtime ends its no-collection region (and collects).</summary>
@@ -129,5 +149,20 @@ public sealed class InferenceWorker : IDisposable
         _queue.Dispose();
     }
 
-    private sealed record WorkItem(Action Run, Action Abandon);
+    private sealed class WorkItem(Action run, Action abandon)
+    {
+        private int _started;
+
+        public void RunOnce()
+        {
+            if (Interlocked.Exchange(ref _started, 1) == 0)
+                run();
+        }
+
+        public void Abandon()
+        {
+            if (Interlocked.Exchange(ref _started, 1) == 0)
+                abandon();
+        }
+    }
 }

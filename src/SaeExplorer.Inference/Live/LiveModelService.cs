@@ -50,11 +50,11 @@ public sealed class LiveModelService : IDisposable
     }
 
     public Task<PromptFeatures> AnalyzeAsync(PromptInput input, CancellationToken cancellation = default) =>
-        _worker.RunAsync(ct => Require().Analyze(input, ct), cancellation);
+        _worker.RunAsync(ct => Require().Analyze(input, ct), cancellation, interactive: true);
 
     /// <summary>The tokens each feature's decoder direction promotes and suppresses through the unembedding.</summary>
     public Task<IReadOnlyList<PromotedTokensResult>> PromotedTokensAsync(IReadOnlyList<int> features, int top = 10, CancellationToken cancellation = default) =>
-        _worker.RunAsync(_ => Require().PromotedTokens(features, top), cancellation);
+        _worker.RunAsync(_ => Require().PromotedTokens(features, top), cancellation, interactive: true);
 
     /// <summary>
     /// Generates the answer to one prompt a decoding step per worker request, so live prompts of other sessions run
@@ -147,6 +147,12 @@ public sealed class LiveModelService : IDisposable
     /// </summary>
     public Task<T> RunWithLoadedAsync<T>(Func<LoadedModel?, CancellationToken, T> work, CancellationToken cancellation = default) =>
         _worker.RunAsync(ct => work(_model?.Loaded, ct), cancellation);
+
+    /// <summary>
+    /// For a long request given to <see cref="RunWithLoadedAsync{T}"/> (an experiment) to call between prompts: Live
+    /// analyses and promoted-token look-ups queued meanwhile run now, on the worker, instead of after the whole run.
+    /// </summary>
+    public void LetInteractiveIn() => _worker.RunInteractiveNow();
 
     private LiveModel Require() => _model ?? throw NotLoaded();
 

@@ -24,6 +24,35 @@ public sealed class InferenceWorkerTests
     }
 
     [Fact]
+    public async Task A_long_request_lets_interactive_requests_in_between_its_steps_and_nothing_else()
+    {
+        using var worker = new InferenceWorker();
+        using var queued = new ManualResetEventSlim();
+        var order = new List<string>();
+        Task? live = null, other = null;
+        var experiment = worker.RunAsync(_ =>
+        {
+            queued.Wait(TimeSpan.FromSeconds(10));
+            for (int step = 0; step < 50 && !live!.IsCompleted; step++)
+            {
+                order.Add("step");
+                worker.RunInteractiveNow();
+                Thread.Sleep(20);
+            }
+            order.Add("experiment done");
+        });
+        // Queued while the experiment runs: another long request, then a Live analysis.
+        other = worker.RunAsync(_ => order.Add("other"));
+        live = worker.RunAsync(_ => order.Add("live"), interactive: true);
+        queued.Set();
+        await Task.WhenAll(experiment, other, live);
+        // Live ran inside the experiment, between two steps; the other long request waited its turn after it.
+        Assert.Equal(["step", "live", "experiment done", "other"], order);
+        Assert.Equal(0, worker.Pending);
+        Assert.Throws<InvalidOperationException>(() => worker.RunInteractiveNow());
+    }
+
+    [Fact]
     public async Task A_request_cancelled_while_queued_never_runs()
     {
         using var worker = new InferenceWorker();

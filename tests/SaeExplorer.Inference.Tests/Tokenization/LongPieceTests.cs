@@ -41,6 +41,16 @@ public sealed class LongPieceTests
         var bpe = (Microsoft.ML.Tokenizers.TiktokenTokenizer)field.GetValue(Tok)!;
         return [.. bpe.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false)];
     }
+}
+
+/// <summary>
+/// The timing half of <see cref="LongPieceTests"/>, alone in the timing collection: a ratio of two timings only
+/// measures the algorithm's growth when no other test shares the two cores.
+/// </summary>
+[Collection(nameof(TimingCollection))]
+public sealed class LongPieceTimingTests
+{
+    private static Llama3Tokenizer Tok => Llama3Tokenizer.LoadEmbedded();
 
     [Fact]
     public void A_one_word_prompt_ten_times_longer_takes_about_ten_times_longer()
@@ -62,3 +72,7 @@ public sealed class LongPieceTests
         Assert.True(large < 5, $"200k letters took {large:F1}s");
     }
 }
+
+/// <summary>Tests that time things run one at a time, after the parallel ones.</summary>
+[CollectionDefinition(nameof(TimingCollection), DisableParallelization = true)]
+public sealed class TimingCollection;

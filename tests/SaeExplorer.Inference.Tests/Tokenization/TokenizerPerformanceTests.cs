@@ -12,6 +12,7 @@ namespace SaeExplorer.Inference.Tests.Tokenization;
 /// does not fail them: loading costs a small multiple of parsing the JSON it comes from, and encoding grows linearly
 /// with the number of prompts.
 /// </summary>
+[Collection(nameof(TimingCollection))]
 public sealed class TokenizerPerformanceTests(ITestOutputHelper output)
 {
     private static double BestMs(int repetitions, Action<int> action) => Enumerable.Range(0, repetitions).Min(repetition =>

@@ -92,7 +92,15 @@ public sealed class DashboardServer : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await server.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(180));
+        try
+        {
+            await server.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(180));
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
         return server;
     }
 
@@ -116,17 +124,18 @@ public sealed class DashboardServer : IAsyncDisposable
                 throw new InvalidOperationException($"the dashboard exited with code {_process.ExitCode}:\n{Log}");
             try
             {
-                using var doc = JsonDocument.Parse(await http.GetStringAsync(BaseUrl + "/healthz"));
+                // Not-ready answers come with a 503 status and a body saying why.
+                using var response = await http.GetAsync(BaseUrl + "/healthz");
+                using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
                 last = doc.RootElement.GetProperty("state").GetString() + ": " + doc.RootElement.GetProperty("message").GetString();
+                if (doc.RootElement.GetProperty("state").GetString() == "store-unavailable")
+                    throw new InvalidOperationException($"the dashboard's store is unavailable: {doc.RootElement.GetProperty("message").GetString()}");
                 if (doc.RootElement.GetProperty("state").GetString() == "ready")
                     return;
                 if (doc.RootElement.GetProperty("state").GetString() == "failed")
                     throw new InvalidOperationException($"the dashboard's model failed to load: {last}\n{Log}");
             }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
             {
             }
             await Task.Delay(250);

@@ -167,7 +167,8 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
                     _cancellations[run.RunId] = owned;
                 Publish(Snapshot(run, model) with { Stage = "capture", Done = 0, Total = missing }, active: true);
                 started.TrySetResult(run.RunId);
-                return new ExperimentPipeline().Run(experiment, store, progress, ct, loaded: loaded);
+                // Between prompts the run lets Live requests in, so the dashboard stays usable while it runs.
+                return new ExperimentPipeline().Run(experiment, store, progress, ct, afterEachStored: _ => models.LetInteractiveIn(), loaded: loaded);
             }, r => (r.ComputedCount, r.CachedCount));
         }, owned.Token);
         _ = task.ContinueWith(t =>
