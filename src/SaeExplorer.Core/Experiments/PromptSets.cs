@@ -99,6 +99,15 @@ public static class PromptSets
     /// condition names usable in prompt ids and unique, every template containing <c>{topic}</c>, topics non-empty
     /// and unique, and every condition × topic id unique.
     /// </summary>
+    /// <summary>Longest topic, in characters: a topic is a phrase; a 320,000-character one held the model for a minute per prompt.</summary>
+    public const int MaxTopicLength = 1_000;
+
+    /// <summary>Longest template, in characters (a long system prompt fits).</summary>
+    public const int MaxTemplateLength = 20_000;
+
+    /// <summary>Most prompts (conditions × topics) one set may expand to.</summary>
+    public const int MaxPrompts = 100_000;
+
     public static void Validate(PromptSet set, string sourceName)
     {
         if (string.IsNullOrWhiteSpace(set.Name))
@@ -112,6 +121,8 @@ public static class PromptSets
                 throw new PromptSetException($"{sourceName}: condition name '{c.Name}' must be non-empty and use only letters, digits, '-', '_' or '.' (it starts every prompt id).");
             if (!conditionNames.Add(c.Name))
                 throw new PromptSetException($"{sourceName}: condition name '{c.Name}' is used twice; condition names must be unique.");
+            if (c.Template.Length > MaxTemplateLength)
+                throw new PromptSetException($"{sourceName}: the template of condition '{c.Name}' has {c.Template.Length:N0} characters; templates are at most {MaxTemplateLength:N0}.");
             if (!c.Template.Contains(TopicPlaceholder, StringComparison.Ordinal))
                 throw new PromptSetException($"{sourceName}: the template of condition '{c.Name}' has no {TopicPlaceholder} placeholder: \"{c.Template}\".");
         }
@@ -122,9 +133,13 @@ public static class PromptSets
         {
             if (string.IsNullOrWhiteSpace(t))
                 throw new PromptSetException($"{sourceName}: topic {topics.Count + 1} is empty.");
+            if (t.Length > MaxTopicLength)
+                throw new PromptSetException($"{sourceName}: topic {topics.Count + 1} has {t.Length:N0} characters; a topic is a phrase of at most {MaxTopicLength:N0}.");
             if (!topics.Add(t))
                 throw new PromptSetException($"{sourceName}: topic '{t}' is listed twice; topics must be unique.");
         }
+        if ((long)set.Conditions.Count * set.Topics.Count > MaxPrompts)
+            throw new PromptSetException($"{sourceName}: {set.Conditions.Count} conditions × {set.Topics.Count:N0} topics is {(long)set.Conditions.Count * set.Topics.Count:N0} prompts; a set is at most {MaxPrompts:N0} (split it).");
         CheckIds(set, sourceName);
     }
 

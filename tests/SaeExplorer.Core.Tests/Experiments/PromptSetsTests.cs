@@ -158,7 +158,13 @@ public sealed class PromptSetsTests
         { """{"name": "n", "conditions": [{"name": "a", "template": "{topic}"}], "topics": ["x", "y", "x"]}""", "topic 'x' is listed twice" },
         { """{"name": "n", "conditions": [{"name": "a", "template": "{topic}"}], "topics": ["C++", "C"]}""", "topics 'C++' and 'C' both give the id slug 'c'" },
         { """{"name": "n", "conditions": [{"name": "a", "template": "{topic}"}], "topics": ["¿?"]}""", "topic '¿?' has no ASCII letters or digits" },
+        { $$"""{"name": "n", "conditions": [{"name": "a", "template": "{topic}"}], "topics": ["x", "{{new string('w', 320_000)}}"]}""", "topic 2 has 320,000 characters; a topic is a phrase of at most 1,000" },
+        { $$"""{"name": "n", "conditions": [{"name": "a", "template": "{{new string('t', 20_001)}} {topic}"}], "topics": ["x"]}""", "the template of condition 'a' has 20,009 characters; templates are at most 20,000" },
+        { TwoConditions(string.Join(",", Enumerable.Range(0, 50_001).Select(i => "\"t" + i + "\""))), "2 conditions × 50,001 topics is 100,002 prompts; a set is at most 100,000" },
     };
+
+    private static string TwoConditions(string topics) =>
+        "{\"name\": \"n\", \"conditions\": [{\"name\": \"a\", \"template\": \"{topic}\"}, {\"name\": \"b\", \"template\": \"{topic}\"}], \"topics\": [" + topics + "]}";
 
     [Theory]
     [MemberData(nameof(InvalidSets))]
