@@ -242,6 +242,7 @@ public sealed class ExperimentPipeline
                 continue;
             }
             var resid = captured.ResidPost[layer];
+            ThrowIfNotFinite(resid, captured.DModel, $"prompt '{experiment.Prompts[i].Id}': layer {layer}'s activations");
             var userPositions = PromptSegments.UserTokenPositions(experiment.Encoded[i]);
             SparseFeatureMatrix features;
             using (var scope = NewDisposeScope())
@@ -249,6 +250,7 @@ public sealed class ExperimentPipeline
                 var x = tensor(resid, [captured.TokenCount, captured.DModel], device: sae.Device);
                 features = sae.EncodeSparse(x, quality: quality);
             }
+            ThrowIfNotFinite(features.Values, 1, $"prompt '{experiment.Prompts[i].Id}': its SAE features");
             var pooledActivations = ActivationPooling.PoolAll(resid, captured.TokenCount, captured.DModel, userPositions);
             cache.Put(experiment.Keys[i], new CachedPrompt(experiment.Encoded[i].Ids, features, userPositions, pooledActivations));
             done++;
@@ -260,6 +262,17 @@ public sealed class ExperimentPipeline
                 $"warning: {differing.Count} of {recomputed} cached prompts recomputed with their batch came out different " +
                 $"({string.Join(", ", differing.Take(3))}): this device does not give bit-identical results run to run"));
         return quality.Result();
+    }
+
+    /// <summary>
+    /// Stops the run at the first NaN or infinity, naming where: storing it would make every statistic of the run NaN
+    /// (finite weights can still overflow, e.g. huge values in bfloat16).
+    /// </summary>
+    private static void ThrowIfNotFinite(float[] values, int rowLength, string what)
+    {
+        int bad = Array.FindIndex(values, v => !float.IsFinite(v));
+        if (bad >= 0)
+            throw new InvalidOperationException($"{what} hold {values[bad]} (token {bad / rowLength}); the model and SAE give no usable numbers here — check the checkpoint, or run in float32.");
     }
 
     private static bool SameFeatures(SparseFeatureMatrix a, SparseFeatureMatrix b) =>

@@ -218,3 +218,40 @@ public sealed class ResumedRunTests
         Assert.Equal(original!.Features.Values.Select(v => v * 2), kept!.Features.Values);
     }
 }
+
+/// <summary>A NaN or infinity in a captured layer stops the run naming the prompt and token (the hardening issue, item 4).</summary>
+public sealed class NonFiniteActivationTests
+{
+    [Fact]
+    public void Finite_weights_that_overflow_stop_the_run_at_the_first_prompt_with_nothing_stored()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var dir = tmp.Copy(FixturePaths.TinyModel, "overflow");
+        const string name = "model.layers.0.mlp.down_proj.weight";
+        string shard;
+        Inference.Loading.SafetensorsEntry entry;
+        long dataStart;
+        using (var index = Inference.Loading.ModelDirectory.Open(dir))
+            shard = index.FileOf(name);
+        using (var file = Inference.Loading.SafetensorsFile.Open(shard))
+        {
+            entry = file[name];
+            dataStart = file.DataStart;
+        }
+        // Every weight of layer 0's down projection 3.39e38, bfloat16's largest finite: its product overflows to infinity.
+        using (var fs = new FileStream(shard, FileMode.Open, FileAccess.Write))
+        {
+            fs.Position = dataStart + entry.Begin;
+            var big = new byte[entry.End - entry.Begin];
+            for (int i = 0; i < big.Length; i += 2)
+                (big[i], big[i + 1]) = (0x7F, 0x7F);
+            fs.Write(big);
+        }
+        var request = new ExperimentRequest(SourceResolver.Model(dir), SourceResolver.Sae(Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt"), 2), 2,
+            "auto", PromptSets.BuiltIn() with { Topics = ["black holes"] }, PoolingMethod.Last, ComputeDevice.Cpu, ComputeDType.Float32, 16, []);
+        var cache = new MemoryFeatureCache();
+        var e = Assert.Throws<InvalidOperationException>(() => new ExperimentPipeline().Run(ExperimentPipeline.Prepare(request), cache));
+        Assert.Matches(@"^prompt '[a-z]+/black-holes': layer 2's activations hold (NaN|∞|-∞) \(token \d+\)", e.Message);
+        Assert.Equal(0, cache.Count);
+    }
+}
