@@ -143,3 +143,37 @@ public sealed class StoreOpenErrorTests
         Assert.Equal(1, reopened.PromptCount);
     }
 }
+
+public sealed class ZeroedPageTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void A_zeroed_page_is_a_store_error_naming_the_file_not_a_crash(int page)
+    {
+        using var tmp = SaeExplorer.Tests.FixturePaths.NewTempDirectory();
+        var path = Path.Combine(tmp.Path, "features.db");
+        using (var store = FeatureStore.Open(path))
+        {
+            for (int i = 0; i < 20; i++)
+                store.SetLabel(new FeatureLabel("sae", i, $"label {i}", new string('n', 500), DateTimeOffset.FromUnixTimeMilliseconds(1_760_000_000_000)));
+        }
+        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            Assert.True(fs.Length >= (page + 1) * 8192L);
+            fs.Position = page * 8192L;
+            fs.Write(new byte[8192]);
+        }
+        var e = Record.Exception(() =>
+        {
+            using var store = FeatureStore.Open(path);
+            store.Labels("sae");
+            for (int i = 0; i < 20; i++)
+                store.GetLabel("sae", i);
+        });
+        Assert.True(e is null or StoreException, $"{e?.GetType().Name}: {e?.Message}");
+        if (e is not null)
+            Assert.Contains(path, e.Message);
+    }
+}
