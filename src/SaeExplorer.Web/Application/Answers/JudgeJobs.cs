@@ -4,6 +4,7 @@ using SaeExplorer.Runs;
 using SaeExplorer.Runs.Settings;
 using SaeExplorer.Storage;
 using SaeExplorer.Web.Application.Runs;
+using SaeExplorer.Web.Infrastructure;
 
 namespace SaeExplorer.Web.Application.Answers;
 
@@ -76,18 +77,7 @@ public sealed class JudgeJobs(FeatureStore store, JudgeSettingsHolder settings, 
         CancellationTokenSource? source;
         lock (_gate)
             _running.TryGetValue(runId, out source);
-        if (source is null)
-            return false;
-        try
-        {
-            source.Cancel();
-            return true;
-        }
-        catch (ObjectDisposedException)
-        {
-            // The judging ended between the look-up and the cancel.
-            return false;
-        }
+        return BackgroundCancellation.TryCancel(source);
     }
 
     private async Task RunAsync(PromptSet set, JudgeRequest request, JudgeClient client, CancellationTokenSource cancellation, JudgeJobSnapshot started)

@@ -7,6 +7,7 @@ using SaeExplorer.Runs;
 using SaeExplorer.Runs.Settings;
 using SaeExplorer.Storage;
 using SaeExplorer.Web.Application.Models;
+using SaeExplorer.Web.Infrastructure;
 
 namespace SaeExplorer.Web.Application.Runs;
 
@@ -128,19 +129,7 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
         CancellationTokenSource? source;
         lock (_gate)
             _cancellations.TryGetValue(runId, out source);
-        if (source is null)
-            return false;
-        // Outside the lock: cancelling runs the token's callbacks on this thread.
-        try
-        {
-            source.Cancel();
-            return true;
-        }
-        catch (ObjectDisposedException)
-        {
-            // The run ended between the look-up and the cancel.
-            return false;
-        }
+        return BackgroundCancellation.TryCancel(source);
     }
 
     private async Task<string> StartAsync(string promptSetName, PoolingMethod pooling, string chatFormat, CancellationTokenSource owned)
