@@ -80,13 +80,19 @@ public sealed class PreparedExperiment
     /// change a prompt's rounding, so a run resumed after a kill mid-batch recomputes that batch whole and gets the
     /// numbers an uninterrupted run gets.
     /// </summary>
-    public IReadOnlyList<int> BatchesToCompute(IFeatureCache cache)
-    {
-        var missing = Missing(cache).ToHashSet();
-        return ResidualCapture.PlanBatches(Encoded.Select(e => e.Ids.Length).ToList(), Request.BatchSize)
+    public IReadOnlyList<int> BatchesToCompute(IFeatureCache cache) => BatchesToCompute(Missing(cache).ToHashSet());
+
+    private IReadOnlyList<int> BatchesToCompute(HashSet<int> missing) =>
+        ResidualCapture.PlanBatches(Encoded.Select(e => e.Ids.Length).ToList(), Request.BatchSize)
             .Where(batch => batch.Any(missing.Contains))
             .SelectMany(batch => batch)
             .ToList();
+
+    /// <summary>What <see cref="ExperimentPipeline.Run"/> computes: the missing prompts (one look-up in the cache) and the whole batches holding them.</summary>
+    internal (HashSet<int> Missing, IReadOnlyList<int> Batches) Plan(IFeatureCache cache)
+    {
+        var missing = Missing(cache).ToHashSet();
+        return (missing, BatchesToCompute(missing));
     }
 
     /// <summary>The run record's description of this experiment.</summary>
@@ -146,14 +152,13 @@ public sealed class ExperimentPipeline
         CancellationToken cancellation = default, Action<int>? afterEachStored = null, LoadedModel? loaded = null)
     {
         var request = experiment.Request;
-        int missing = experiment.Missing(cache).Count;
-        var todo = experiment.BatchesToCompute(cache);
+        var (missing, todo) = experiment.Plan(cache);
         SaeReconstructionQuality? quality = null;
         if (todo.Count > 0)
             quality = loaded is not null && loaded.Serves(request)
-                ? Compute(experiment, loaded.Model, loaded.Sae, todo, cache, progress, cancellation, afterEachStored)
-                : LoadAndCompute(experiment, todo, cache, progress, cancellation, afterEachStored);
-        return Assemble(experiment, cache, missing, quality, progress);
+                ? Compute(experiment, loaded.Model, loaded.Sae, todo, missing, cache, progress, cancellation, afterEachStored)
+                : LoadAndCompute(experiment, todo, missing, cache, progress, cancellation, afterEachStored);
+        return Assemble(experiment, cache, missing.Count, quality, progress);
     }
 
     /// <summary>
@@ -201,7 +206,7 @@ public sealed class ExperimentPipeline
             request.Model.HiddenSize, request.Sae.DSae, computed, prompts.Count - computed, report, quality);
     }
 
-    private static SaeReconstructionQuality LoadAndCompute(PreparedExperiment experiment, IReadOnlyList<int> todo, IFeatureCache cache,
+    private static SaeReconstructionQuality LoadAndCompute(PreparedExperiment experiment, IReadOnlyList<int> todo, HashSet<int> missing, IFeatureCache cache,
         IProgress<PipelineProgress>? progress, CancellationToken cancellation, Action<int>? afterEachStored)
     {
         var request = experiment.Request;
@@ -212,11 +217,11 @@ public sealed class ExperimentPipeline
         progress?.Report(new PipelineProgress("load", 1, 2, $"layers 0..{request.Layer}"));
         using var model = LlamaForCausalLM.Load(request.Model.Directory, request.Layer, withHead: false, target.DType, target.Device);
         progress?.Report(new PipelineProgress("load", 2, 2));
-        return Compute(experiment, model, sae, todo, cache, progress, cancellation, afterEachStored);
+        return Compute(experiment, model, sae, todo, missing, cache, progress, cancellation, afterEachStored);
     }
 
     private static SaeReconstructionQuality Compute(PreparedExperiment experiment, LlamaForCausalLM model, SparseAutoencoder sae, IReadOnlyList<int> todo,
-        IFeatureCache cache, IProgress<PipelineProgress>? progress, CancellationToken cancellation, Action<int>? afterEachStored)
+        HashSet<int> missing, IFeatureCache cache, IProgress<PipelineProgress>? progress, CancellationToken cancellation, Action<int>? afterEachStored)
     {
         int layer = experiment.Request.Layer;
         var capture = new ResidualCapture(model);
@@ -224,8 +229,6 @@ public sealed class ExperimentPipeline
         var ids = todo.Select(i => experiment.Encoded[i].Ids).ToList();
         int done = 0, recomputed = 0;
         var differing = new List<string>();
-        var missing = experiment.Missing(cache).ToHashSet();
-        int toStore = todo.Count(missing.Contains);
         // todo is whole batches of the full plan in plan order, so planning them again gives the same batches.
         foreach (var captured in capture.Run(ids, [layer], experiment.Request.BatchSize, cancellation))
         {
@@ -254,7 +257,7 @@ public sealed class ExperimentPipeline
             var pooledActivations = ActivationPooling.PoolAll(resid, captured.TokenCount, captured.DModel, userPositions);
             cache.Put(experiment.Keys[i], new CachedPrompt(experiment.Encoded[i].Ids, features, userPositions, pooledActivations));
             done++;
-            progress?.Report(new PipelineProgress("capture", done, toStore));
+            progress?.Report(new PipelineProgress("capture", done, missing.Count));
             afterEachStored?.Invoke(done);
         }
         if (differing.Count > 0)
