@@ -35,17 +35,33 @@ public sealed class RunLifecycle(IRunStore store)
         }
         catch (OperationCanceledException)
         {
-            Store.UpdateRun(run with { Status = RunStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow });
+            RecordEnd(run with { Status = RunStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow });
             throw;
         }
         catch (Exception e)
         {
-            Store.UpdateRun(run with { Status = RunStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = e.Message });
+            RecordEnd(run with { Status = RunStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = e.Message });
             throw;
         }
         var (computed, cached) = counts(result);
         Store.UpdateRun(run with { Status = RunStatus.Completed, FinishedAt = DateTimeOffset.UtcNow, ComputedCount = computed, CachedCount = cached });
         return result;
+    }
+
+    /// <summary>
+    /// Records how a run that threw ended, if the store still can: when the work failed because the store did (a full
+    /// disk), recording fails too, and that second error must not replace the first one on its way to the user. The
+    /// run then stays "running" in the store, as after a kill.
+    /// </summary>
+    private void RecordEnd(RunRecord ended)
+    {
+        try
+        {
+            Store.UpdateRun(ended);
+        }
+        catch (Exception)
+        {
+        }
     }
 
     /// <summary>

@@ -48,6 +48,12 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
     private readonly ILiteCollection<BsonDocument> _answers;
     private bool _disposed;
 
+    /// <summary>
+    /// Set when a read or write failed at the file system (a full disk, a file-size limit): LiteDB's engine may then be
+    /// left holding its own locks, so closing must not try to write again, and must not hide that failure.
+    /// </summary>
+    private bool _ioFailed;
+
     private FeatureStore(string path, string logPath, StoreLock storeLock, LiteDatabase db)
     {
         Path = path;
@@ -144,7 +150,14 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
         }
         catch
         {
-            db?.Dispose();
+            try
+            {
+                db?.Dispose();
+            }
+            catch (Exception)
+            {
+                // The error being thrown says why the store could not open; LiteDB failing to close after it adds nothing.
+            }
             storeLock.Dispose();
             throw;
         }
@@ -439,7 +452,12 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
     private static FeatureLabel ReadLabel(BsonDocument doc) => new(doc["sae"].AsString, doc["feature"].AsInt32, doc["label"].AsString,
         doc["notes"].AsString, DateTimeOffset.FromUnixTimeMilliseconds(doc["updated_at"].AsInt64));
 
-    /// <summary>Folds the write-ahead log into the database file, closes it and releases the lock.</summary>
+    /// <summary>
+    /// Folds the write-ahead log into the database file, closes it and releases the lock. After a failed read or write
+    /// nothing more is written: the log keeps every committed transaction and the next open replays it, and an error
+    /// from LiteDB's broken state here would replace the one the caller is reporting (a full disk looked like a lock
+    /// error).
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -449,17 +467,35 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
         {
             try
             {
-                _db.Checkpoint();
+                if (!_ioFailed)
+                    Guard(() =>
+                    {
+                        _db.Checkpoint();
+                        return true;
+                    });
             }
             finally
             {
-                _db.Dispose();
+                CloseLiteDb();
             }
         }
         finally
         {
             // After LiteDB has closed its files: the next opener must find them quiet.
             _lock.Dispose();
+        }
+    }
+
+    private void CloseLiteDb()
+    {
+        try
+        {
+            _db.Dispose();
+        }
+        catch (Exception) when (_ioFailed)
+        {
+            // The engine tripped over its own locks after the failed write; the file handles close with the process
+            // and the log is replayed on the next open.
         }
     }
 
@@ -573,7 +609,18 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
             throw new ArgumentException($"cache key is {cacheKey.Length} characters; at most {MaxCacheKeyLength}", nameof(cacheKey));
     }
 
-    private T Guard<T>(Func<T> action) => Corrupted(Path, action);
+    private T Guard<T>(Func<T> action)
+    {
+        try
+        {
+            return Corrupted(Path, action);
+        }
+        catch (StoreException ex) when (ex.InnerException is IOException || IsFileTooLarge(ex.InnerException))
+        {
+            _ioFailed = true;
+            throw;
+        }
+    }
 
     /// <summary>
     /// LiteDB reports a damaged file with <see cref="LiteException"/>, and sometimes with whatever its page reader
@@ -585,6 +632,14 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
         {
             return action();
         }
+        catch (IOException ex) when (ex.HResult is ENOSPC)
+        {
+            throw new StoreException(path, $"disk full while writing {path} ({ex.Message}); free some space and run again: everything stored before is kept", ex);
+        }
+        catch (Exception ex) when (IsFileTooLarge(ex))
+        {
+            throw new StoreException(path, $"the file system refused to let {path} grow ({ex.Message}); allow larger files (ulimit -f) or move the store to a file system that does, then run again: everything stored before is kept", ex);
+        }
         catch (IOException ex)
         {
             throw new StoreException(path, $"cannot read or write {path}: {ex.Message}; check the disk and the file's permissions", ex);
@@ -594,6 +649,17 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
             throw new StoreException(path, $"{path} is corrupted or unreadable ({FirstLine(ex.Message)}); restore it from a backup or delete it so the features are computed again", ex);
         }
     }
+
+    /// <summary>errno of "no space left on device": .NET's IOException carries the errno as its HResult on Linux.</summary>
+    private const int ENOSPC = 28;
+
+    /// <summary>
+    /// A write past the largest file the file system or the process's size limit allows (EFBIG): .NET reports it as an
+    /// ArgumentOutOfRangeException from its file writer, which would otherwise read as a damaged store and bring the
+    /// advice to delete it.
+    /// </summary>
+    private static bool IsFileTooLarge(Exception? ex) =>
+        ex is ArgumentOutOfRangeException { TargetSite.DeclaringType: { } site } && site == typeof(RandomAccess);
 
     private static string FirstLine(string message)
     {

@@ -35,7 +35,10 @@ public sealed class RunLifecycleTests
             return _runs[run.RunId] = run;
         }
 
-        public void UpdateRun(RunRecord run) => _runs[run.RunId] = run;
+        /// <summary>When set, recording a run's end fails with it, as a store on a full disk does.</summary>
+        public Exception? UpdateFailure { get; set; }
+
+        public void UpdateRun(RunRecord run) => _runs[run.RunId] = UpdateFailure is null ? run : throw UpdateFailure;
 
         public RunRecord? GetRun(string runId) => _runs.GetValueOrDefault(runId);
 
@@ -51,6 +54,22 @@ public sealed class RunLifecycleTests
         var lifecycle = new RunLifecycle(store);
         var hash = lifecycle.Register(Set);
         return (lifecycle, store, new RunSpec(Set.Name, hash, Identity, PoolingMethod.Max, 12));
+    }
+
+    [Fact]
+    public void When_the_store_cannot_record_a_failed_run_the_work_s_own_error_reaches_the_caller()
+    {
+        var (lifecycle, store, spec) = Start();
+        var diskFull = new IOException("disk full while writing features.db");
+
+        var thrown = Assert.Throws<IOException>(() => lifecycle.Execute<int>(spec, _ =>
+        {
+            store.UpdateFailure = new InvalidOperationException("Write lock may not be acquired with read lock held.");
+            throw diskFull;
+        }, _ => (0, 0)));
+
+        Assert.Same(diskFull, thrown);
+        Assert.Equal(RunStatus.Running, store.GetRun("run-0")!.Status);
     }
 
     [Fact]

@@ -47,9 +47,19 @@ internal sealed class TestHost : IDisposable
 
     public int Id => _process.Id;
 
-    public static TestHost Start(params string[] args)
+    public static TestHost Start(params string[] args) => Start(Executable.Value, args);
+
+    /// <summary>
+    /// The host under a file-size limit (RLIMIT_FSIZE, as bash's <c>ulimit -f</c>): a write past it fails with EFBIG,
+    /// the same path through the store as a full disk, without needing a small file system. SIGXFSZ, which would kill
+    /// the process instead, is ignored (an ignored signal stays ignored across exec).
+    /// </summary>
+    public static TestHost StartWithFileSizeLimit(int kibibytes, params string[] args) =>
+        Start("/bin/bash", ["-c", "export DOTNET_EnableWriteXorExecute=0; trap '' XFSZ; ulimit -f \"$0\"; exec \"$@\"", kibibytes.ToString(), Executable.Value, .. args]);
+
+    private static TestHost Start(string executable, string[] args)
     {
-        var start = new ProcessStartInfo(Executable.Value)
+        var start = new ProcessStartInfo(executable)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
