@@ -18,12 +18,12 @@ public enum RunStatus
 /// <summary>
 /// Everything a prompt's cached result depends on apart from its tokens: a cache key is this plus the token ids
 /// (<see cref="Core.Experiments.FeatureCacheKey"/>). A run records it whole, so reopening a run finds exactly its own
-/// results or none.
+/// results or none. <see cref="BatchSize"/> is null only for runs recorded before it was kept (their keys lack it).
 /// </summary>
-public sealed record CacheIdentity(string ModelFingerprint, string SaeFingerprint, int Layer, ComputeDType DType, string ChatFormat)
+public sealed record CacheIdentity(string ModelFingerprint, string SaeFingerprint, int Layer, ComputeDType DType, string ChatFormat, int? BatchSize)
 {
     public string Key(ReadOnlySpan<int> tokenIds) =>
-        Core.Experiments.FeatureCacheKey.Compute(ModelFingerprint, SaeFingerprint, Layer, DType.Name(), ChatFormat, tokenIds);
+        Core.Experiments.FeatureCacheKey.Compute(ModelFingerprint, SaeFingerprint, Layer, DType.Name(), ChatFormat, BatchSize, tokenIds);
 }
 
 /// <summary>What a new run is about; <see cref="IRunStore.CreateRun"/> adds the id, the start time and the status.</summary>
@@ -45,6 +45,7 @@ public sealed record RunRecord(
     int Layer,
     ComputeDType? DType,
     string ChatFormat,
+    int? BatchSize,
     PoolingMethod Pooling,
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
@@ -54,5 +55,5 @@ public sealed record RunRecord(
     int CachedCount,
     string? Error)
 {
-    public CacheIdentity? Identity => DType is { } dtype ? new CacheIdentity(ModelFingerprint, SaeFingerprint, Layer, dtype, ChatFormat) : null;
+    public CacheIdentity? Identity => DType is { } dtype ? new CacheIdentity(ModelFingerprint, SaeFingerprint, Layer, dtype, ChatFormat, BatchSize) : null;
 }

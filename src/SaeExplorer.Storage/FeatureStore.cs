@@ -347,7 +347,7 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
         string runId = $"{started:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
         var id = spec.Identity;
         var run = new RunRecord(runId, spec.ExperimentName, spec.PromptSetHash, id.ModelFingerprint, id.SaeFingerprint, id.Layer, id.DType, id.ChatFormat,
-            spec.Pooling, started, null, RunStatus.Running, spec.PromptCount, 0, 0, null);
+            id.BatchSize, spec.Pooling, started, null, RunStatus.Running, spec.PromptCount, 0, 0, null);
         Guard(() => _runs.Insert(WriteRun(run)));
         return run;
     }
@@ -570,6 +570,7 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
         ["layer"] = run.Layer,
         ["dtype"] = run.DType is { } dtype ? new BsonValue(dtype.Name()) : BsonValue.Null,
         ["chat_format"] = run.ChatFormat,
+        ["batch_size"] = run.BatchSize is { } batchSize ? new BsonValue(batchSize) : BsonValue.Null,
         ["pooling"] = run.Pooling.ToString(),
         ["started_at"] = run.StartedAt.ToUnixTimeMilliseconds(),
         ["finished_at"] = run.FinishedAt is { } finished ? new BsonValue(finished.ToUnixTimeMilliseconds()) : BsonValue.Null,
@@ -590,6 +591,8 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
         // Runs recorded before the dtype was kept have none: they cannot be reopened (RunLifecycle.Reopen says so).
         OptionalString(doc, "dtype") is { } dtype ? ComputeDTypes.Parse(dtype) : null,
         doc["chat_format"].AsString,
+        // Runs recorded before the batch size was kept have none: their prompts were keyed without it.
+        doc.TryGetValue("batch_size", out var batchSize) && batchSize.IsInt32 ? batchSize.AsInt32 : null,
         Enum.Parse<PoolingMethod>(doc["pooling"].AsString),
         DateTimeOffset.FromUnixTimeMilliseconds(doc["started_at"].AsInt64),
         doc["finished_at"].IsNull ? null : DateTimeOffset.FromUnixTimeMilliseconds(doc["finished_at"].AsInt64),

@@ -21,7 +21,7 @@ internal static class JudgeTestData
     {
         var lifecycle = new RunLifecycle(store);
         var hash = lifecycle.Register(Set);
-        var run = store.CreateRun(new RunSpec(Set.Name, hash, new CacheIdentity("model-fp", "sae-fp", 2, ComputeDType.Float32, "Llama3"), PoolingMethod.Last, 6));
+        var run = store.CreateRun(new RunSpec(Set.Name, hash, new CacheIdentity("model-fp", "sae-fp", 2, ComputeDType.Float32, "Llama3", 8), PoolingMethod.Last, 6));
         store.UpdateRun(run with { Status = RunStatus.Completed, FinishedAt = DateTimeOffset.UtcNow });
         store.PutAnswerSet(Arm(run.RunId, RunAnswerSet.BaselineArm, "answer"));
         if (extraArm is not null)

@@ -31,7 +31,7 @@ public sealed class RunLifecycleTests
         {
             var id = spec.Identity;
             var run = new RunRecord($"run-{_runs.Count}", spec.ExperimentName, spec.PromptSetHash, id.ModelFingerprint, id.SaeFingerprint, id.Layer, id.DType,
-                id.ChatFormat, spec.Pooling, DateTimeOffset.UtcNow, null, RunStatus.Running, spec.PromptCount, 0, 0, null);
+                id.ChatFormat, id.BatchSize, spec.Pooling, DateTimeOffset.UtcNow, null, RunStatus.Running, spec.PromptCount, 0, 0, null);
             return _runs[run.RunId] = run;
         }
 
@@ -46,7 +46,7 @@ public sealed class RunLifecycleTests
     }
 
     private static readonly PromptSet Set = PromptSets.BuiltIn() with { Name = "two", Topics = ["tides", "black holes"] };
-    private static readonly CacheIdentity Identity = new("model-fp", "sae-fp", 50, ComputeDType.BFloat16, "Llama31");
+    private static readonly CacheIdentity Identity = new("model-fp", "sae-fp", 50, ComputeDType.BFloat16, "Llama31", 8);
 
     private static (RunLifecycle, MemoryRunStore, RunSpec) Start()
     {
@@ -126,7 +126,8 @@ public sealed class RunLifecycleTests
     public void A_cache_key_is_the_identity_and_the_tokens()
     {
         int[] tokens = [128000, 9906, 1917];
-        Assert.Equal(FeatureCacheKey.Compute("model-fp", "sae-fp", 50, "bfloat16", "Llama31", tokens), Identity.Key(tokens));
+        Assert.Equal(FeatureCacheKey.Compute("model-fp", "sae-fp", 50, "bfloat16", "Llama31", 8, tokens), Identity.Key(tokens));
         Assert.NotEqual(Identity.Key(tokens), (Identity with { DType = ComputeDType.Float32 }).Key(tokens));
+        Assert.NotEqual(Identity.Key(tokens), (Identity with { BatchSize = 16 }).Key(tokens));
     }
 }

@@ -39,7 +39,7 @@ internal static class SyntheticPrompts
 
     public static string WriterKey(int number) => Key(WriterPrompt(number));
 
-    public static string Key(CachedPrompt prompt) => FeatureCacheKey.Compute(Model, Sae, Layer, DType, ChatFormat, prompt.TokenIds);
+    public static string Key(CachedPrompt prompt) => FeatureCacheKey.Compute(Model, Sae, Layer, DType, ChatFormat, 8, prompt.TokenIds);
 
     public static SparseFeatureMatrix RandomMatrix(Random rng, int tokens, int activePerToken, int featureCount)
     {

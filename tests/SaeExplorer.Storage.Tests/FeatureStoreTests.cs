@@ -155,7 +155,7 @@ public sealed class FeatureStoreTests(ITestOutputHelper output)
         {
             store.CreateOrGetExperiment("a", "{}");
             store.CreateOrGetExperiment("b", "{}");
-            var identity = new CacheIdentity("model-fp", "sae-fp", 50, ComputeDType.BFloat16, "Llama31");
+            var identity = new CacheIdentity("model-fp", "sae-fp", 50, ComputeDType.BFloat16, "Llama31", 8);
             var spec = new RunSpec("a", "set-hash", identity, PoolingMethod.User, 300);
             var run = store.CreateRun(spec);
             Assert.Equal(RunStatus.Running, run.Status);
@@ -197,6 +197,35 @@ public sealed class FeatureStoreTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_run_recorded_before_runs_kept_their_batch_size_reads_with_an_identity_keyed_without_it()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        string path = Path.Combine(tmp.Path, "features.db");
+        string runId;
+        var identity = new CacheIdentity("m", "s", 2, ComputeDType.Float32, "Llama3", 8);
+        using (var store = FeatureStore.Open(path))
+        {
+            store.CreateOrGetExperiment("a", "{}");
+            runId = store.CreateRun(new RunSpec("a", "h", identity, PoolingMethod.Last, 3)).RunId;
+            Assert.Equal(8, store.GetRun(runId)!.BatchSize);
+        }
+        using (var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }))
+        {
+            var runs = db.GetCollection("runs");
+            var doc = runs.FindById(runId);
+            doc.Remove("batch_size");
+            runs.Update(doc);
+        }
+        using (var store = FeatureStore.Open(path))
+        {
+            var legacy = store.GetRun(runId)!;
+            Assert.Null(legacy.BatchSize);
+            Assert.Equal(identity with { BatchSize = null }, legacy.Identity);
+            Assert.Equal(FeatureCacheKey.Compute("m", "s", 2, "float32", "Llama3", null, [1, 2]), legacy.Identity!.Key([1, 2]));
+        }
+    }
+
+    [Fact]
     public void A_run_recorded_before_runs_kept_their_dtype_reads_without_an_identity()
     {
         using var tmp = FixturePaths.NewTempDirectory();
@@ -205,7 +234,7 @@ public sealed class FeatureStoreTests(ITestOutputHelper output)
         using (var store = FeatureStore.Open(path))
         {
             store.CreateOrGetExperiment("a", "{}");
-            runId = store.CreateRun(new RunSpec("a", "h", new CacheIdentity("m", "s", 2, ComputeDType.Float32, "None"), PoolingMethod.Last, 3)).RunId;
+            runId = store.CreateRun(new RunSpec("a", "h", new CacheIdentity("m", "s", 2, ComputeDType.Float32, "None", 8), PoolingMethod.Last, 3)).RunId;
         }
         using (var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }))
         {

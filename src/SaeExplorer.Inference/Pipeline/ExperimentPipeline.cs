@@ -95,6 +95,9 @@ public sealed class PreparedExperiment
         return (missing, BatchesToCompute(missing));
     }
 
+    /// <summary>This experiment keyed under <paramref name="identity"/>: a run recorded before runs kept their batch size.</summary>
+    internal PreparedExperiment KeyedAs(CacheIdentity identity) => new(Request, Format, identity, Prompts, Encoded);
+
     /// <summary>The run record's description of this experiment.</summary>
     public RunSpec Spec(string promptSetHash) => new(Request.PromptSet.Name, promptSetHash, Identity, Request.Pooling, Prompts.Count);
 }
@@ -142,7 +145,7 @@ public sealed class ExperimentPipeline
             }
         }
         progress?.Report(new PipelineProgress("tokenize", prompts.Count, prompts.Count));
-        var identity = new CacheIdentity(request.Model.Fingerprint, request.Sae.Fingerprint, request.Layer, request.DType, format.ToString());
+        var identity = new CacheIdentity(request.Model.Fingerprint, request.Sae.Fingerprint, request.Layer, request.DType, format.ToString(), request.BatchSize);
         return new PreparedExperiment(request, format, identity, prompts, encoded);
     }
 
@@ -177,14 +180,15 @@ public sealed class ExperimentPipeline
 
     /// <summary>
     /// A completed run rebuilt from the store under the identity it recorded: <paramref name="request"/> names the run's
-    /// model, SAE, layer, dtype, chat format and prompt set; refuses when the prompts no longer tokenize to the run's keys.
+    /// model, SAE, layer, dtype, chat format and prompt set (its batch size is the run's); refuses when the prompts no
+    /// longer tokenize to the run's keys.
     /// </summary>
     public static ExperimentResult Reopen(string runId, CacheIdentity identity, ExperimentRequest request, IFeatureCache cache)
     {
-        var experiment = Prepare(request);
-        if (experiment.Identity != identity)
+        var experiment = Prepare(request with { BatchSize = identity.BatchSize ?? request.BatchSize });
+        if (experiment.Identity with { BatchSize = identity.BatchSize } != identity)
             throw new InvalidOperationException($"run {runId}'s results cannot be found again: its prompts no longer tokenize as they did (chat format {identity.ChatFormat}).");
-        return Open(experiment, cache);
+        return Open(experiment.KeyedAs(identity), cache);
     }
 
     private static ExperimentResult Assemble(PreparedExperiment experiment, IFeatureCache cache, int computed, SaeReconstructionQuality? quality, IProgress<PipelineProgress>? progress)

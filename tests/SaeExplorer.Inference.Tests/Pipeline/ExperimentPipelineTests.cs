@@ -194,6 +194,50 @@ public sealed class ResumedRunTests
     }
 
     [Fact]
+    public void A_store_filled_at_one_batch_size_is_not_reused_at_another_and_a_run_reopens_at_its_own()
+    {
+        var cache = new MemoryFeatureCache();
+        var atFour = ExperimentPipeline.Prepare(Request());
+        new ExperimentPipeline().Run(atFour, cache);
+        Assert.Equal(4, atFour.Spec("set-hash").Identity.BatchSize);
+
+        // Other companions round differently in the last bits, so another batch size computes its own.
+        var atThree = new ExperimentPipeline().Run(ExperimentPipeline.Prepare(Request() with { BatchSize = 3 }), cache);
+        Assert.Equal(12, atThree.ComputedCount);
+        Assert.Equal(24, cache.Count);
+
+        // Reopening takes the batch size from the run's identity, whatever the request says.
+        var reopened = ExperimentPipeline.Reopen("run-4", atFour.Identity, Request() with { BatchSize = 1 }, cache);
+        Assert.Equal(12, reopened.CachedCount);
+        for (int i = 0; i < atFour.Keys.Length; i++)
+        {
+            Assert.True(cache.TryGet(atFour.Keys[i], out var stored));
+            Assert.Same(stored.Features, reopened.Prompts[i].Cached.Features);
+        }
+    }
+
+    [Fact]
+    public void A_run_recorded_before_runs_kept_their_batch_size_reopens_under_its_old_keys()
+    {
+        var experiment = ExperimentPipeline.Prepare(Request());
+        var current = new MemoryFeatureCache();
+        new ExperimentPipeline().Run(experiment, current);
+        // Such a run's prompts were stored under keys without a batch size (v2).
+        var legacy = experiment.Identity with { BatchSize = null };
+        var old = new MemoryFeatureCache();
+        for (int i = 0; i < experiment.Keys.Length; i++)
+        {
+            Assert.True(current.TryGet(experiment.Keys[i], out var stored));
+            old.Put(legacy.Key(experiment.Encoded[i].Ids), stored);
+        }
+
+        var reopened = ExperimentPipeline.Reopen("old-run", legacy, Request() with { BatchSize = 8 }, old);
+
+        Assert.Equal(12, reopened.CachedCount);
+        Assert.Throws<InvalidOperationException>(() => ExperimentPipeline.Open(experiment, old));
+    }
+
+    [Fact]
     public void A_cached_companion_that_comes_out_different_is_kept_and_reported()
     {
         var experiment = ExperimentPipeline.Prepare(Request());

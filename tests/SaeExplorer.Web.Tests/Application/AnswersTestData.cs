@@ -40,7 +40,7 @@ internal static class AnswersTestData
     public static string Seed(FeatureStore store, bool judged)
     {
         var hash = new RunLifecycle(store).Register(Set);
-        var run = store.CreateRun(new RunSpec(Set.Name, hash, new CacheIdentity("model-fp", "sae-fp", 2, ComputeDType.Float32, "Llama3"), PoolingMethod.Last, 12));
+        var run = store.CreateRun(new RunSpec(Set.Name, hash, new CacheIdentity("model-fp", "sae-fp", 2, ComputeDType.Float32, "Llama3", 8), PoolingMethod.Last, 12));
         store.UpdateRun(run with { Status = RunStatus.Completed, FinishedAt = DateTimeOffset.UtcNow });
         var prompts = PromptSets.Expand(Set);
         store.PutAnswerSet(new RunAnswerSet(run.RunId, RunAnswerSet.BaselineArm, new DecodingOptions(64), [], InterventionScope.All, DateTimeOffset.UtcNow,

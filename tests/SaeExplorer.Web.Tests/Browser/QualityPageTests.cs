@@ -28,7 +28,7 @@ public sealed class QualityPageTests(DashboardFixture dashboard)
     {
         using var store = FeatureStore.Open(Path.Combine(dataDirectory, "saex.db"));
         var hash = new RunLifecycle(store).Register(Set);
-        var run = store.CreateRun(new RunSpec(Set.Name, hash, new CacheIdentity("m", "s", 2, ComputeDType.Float32, "Llama3"), PoolingMethod.Last, 24));
+        var run = store.CreateRun(new RunSpec(Set.Name, hash, new CacheIdentity("m", "s", 2, ComputeDType.Float32, "Llama3", 8), PoolingMethod.Last, 24));
         store.UpdateRun(run with { Status = RunStatus.Completed, FinishedAt = DateTimeOffset.UtcNow });
         var prompts = PromptSets.Expand(Set);
         int Length(ExperimentPrompt p) => 10 + 10 * Set.Conditions.ToList().FindIndex(c => c.Name == p.Condition) + p.Topic[^1] - '0';
