@@ -22,25 +22,27 @@ public sealed class RunLifecycle(IRunStore store)
 
     /// <summary>
     /// Records a run of <paramref name="spec"/>, runs <paramref name="work"/> and records how it ended: completed with
-    /// the counts <paramref name="counts"/> reads from the result, cancelled, or failed with the error's message.
-    /// The exception, if any, goes on to the caller.
+    /// the counts <paramref name="counts"/> reads from the result, or cancelled or failed (with the error's message)
+    /// with the counts the work kept in its <see cref="RunTally"/> — the prompts it stored stay in the cache and the
+    /// record says how many. The exception, if any, goes on to the caller.
     /// </summary>
-    public T Execute<T>(RunSpec spec, Func<RunRecord, T> work, Func<T, (int Computed, int Cached)> counts)
+    public T Execute<T>(RunSpec spec, Func<RunRecord, RunTally, T> work, Func<T, (int Computed, int Cached)> counts)
     {
         var run = Store.CreateRun(spec);
+        var tally = new RunTally();
         T result;
         try
         {
-            result = work(run);
+            result = work(run, tally);
         }
         catch (OperationCanceledException)
         {
-            RecordEnd(run with { Status = RunStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow });
+            RecordEnd(run with { Status = RunStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow, ComputedCount = tally.Computed, CachedCount = tally.Cached });
             throw;
         }
         catch (Exception e)
         {
-            RecordEnd(run with { Status = RunStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = e.Message });
+            RecordEnd(run with { Status = RunStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, ComputedCount = tally.Computed, CachedCount = tally.Cached, Error = e.Message });
             throw;
         }
         var (computed, cached) = counts(result);
@@ -83,4 +85,23 @@ public sealed class RunLifecycle(IRunStore store)
             throw new InvalidOperationException($"the prompt set of experiment '{run.ExperimentName}' changed after run {runId}; run it again.");
         return (run, identity, set);
     }
+}
+
+/// <summary>
+/// How far a run has got, kept up by its work (possibly from another thread) so that a run stopped early is recorded
+/// with what it did: the prompts found in the cache at the start and those computed and stored since.
+/// </summary>
+public sealed class RunTally
+{
+    private int _computed, _cached;
+
+    public int Computed => Volatile.Read(ref _computed);
+
+    public int Cached => Volatile.Read(ref _cached);
+
+    /// <summary>The prompts the cache already held when the run started.</summary>
+    public void Found(int cached) => Volatile.Write(ref _cached, cached);
+
+    /// <summary>The running count of prompts computed and stored.</summary>
+    public void Stored(int computed) => Volatile.Write(ref _computed, computed);
 }

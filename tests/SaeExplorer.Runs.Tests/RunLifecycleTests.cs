@@ -62,7 +62,7 @@ public sealed class RunLifecycleTests
         var (lifecycle, store, spec) = Start();
         var diskFull = new IOException("disk full while writing features.db");
 
-        var thrown = Assert.Throws<IOException>(() => lifecycle.Execute<int>(spec, _ =>
+        var thrown = Assert.Throws<IOException>(() => lifecycle.Execute<int>(spec, (_, _) =>
         {
             store.UpdateFailure = new InvalidOperationException("Write lock may not be acquired with read lock held.");
             throw diskFull;
@@ -77,7 +77,7 @@ public sealed class RunLifecycleTests
     {
         var (lifecycle, store, spec) = Start();
         string runId = "";
-        var result = lifecycle.Execute(spec, run =>
+        var result = lifecycle.Execute(spec, (run, _) =>
         {
             runId = run.RunId;
             Assert.Equal(RunStatus.Running, store.GetRun(run.RunId)!.Status);
@@ -98,13 +98,20 @@ public sealed class RunLifecycleTests
     public void A_failed_or_cancelled_run_is_recorded_so_and_cannot_be_reopened()
     {
         var (lifecycle, store, spec) = Start();
-        Assert.Throws<IOException>(() => lifecycle.Execute<int>(spec, _ => throw new IOException("disk full"), _ => (0, 0)));
-        Assert.Throws<OperationCanceledException>(() => lifecycle.Execute<int>(spec, _ => throw new OperationCanceledException(), _ => (0, 0)));
+        Assert.Throws<IOException>(() => lifecycle.Execute<int>(spec, (_, _) => throw new IOException("disk full"), _ => (0, 0)));
+        // The cancelled run had found 5 prompts cached and stored 24 before the stop: its record says so (it said 0 and 0).
+        Assert.Throws<OperationCanceledException>(() => lifecycle.Execute<int>(spec, (_, tally) =>
+        {
+            tally.Found(5);
+            for (int stored = 1; stored <= 24; stored++)
+                tally.Stored(stored);
+            throw new OperationCanceledException();
+        }, _ => (0, 0)));
 
         var failed = store.GetRun("run-0")!;
-        Assert.Equal((RunStatus.Failed, "disk full"), (failed.Status, failed.Error));
+        Assert.Equal((RunStatus.Failed, "disk full", 0, 0), (failed.Status, failed.Error, failed.ComputedCount, failed.CachedCount));
         var cancelled = store.GetRun("run-1")!;
-        Assert.Equal((RunStatus.Cancelled, null), (cancelled.Status, cancelled.Error));
+        Assert.Equal((RunStatus.Cancelled, null, 24, 5), (cancelled.Status, cancelled.Error, cancelled.ComputedCount, cancelled.CachedCount));
         Assert.Contains("run run-0 is failed; only completed runs can be opened", Assert.Throws<InvalidOperationException>(() => lifecycle.Reopen("run-0")).Message);
         Assert.Contains("no run 'run-9' in memory", Assert.Throws<ArgumentException>(() => lifecycle.Reopen("run-9")).Message);
     }
@@ -113,11 +120,11 @@ public sealed class RunLifecycleTests
     public void A_run_without_its_dtype_or_over_an_edited_prompt_set_is_not_reopened()
     {
         var (lifecycle, store, spec) = Start();
-        lifecycle.Execute(spec, _ => 0, _ => (12, 0));
+        lifecycle.Execute(spec, (_, _) => 0, _ => (12, 0));
         store.UpdateRun(store.GetRun("run-0")! with { DType = null });
         Assert.Contains("recorded before runs kept their dtype", Assert.Throws<InvalidOperationException>(() => lifecycle.Reopen("run-0")).Message);
 
-        lifecycle.Execute(spec, _ => 0, _ => (12, 0));
+        lifecycle.Execute(spec, (_, _) => 0, _ => (12, 0));
         store.Replace(new ExperimentRecord(Set.Name, PromptSets.ToJson(Set with { Topics = ["tides"] }), DateTimeOffset.UtcNow));
         Assert.Contains("the prompt set of experiment 'two' changed after run run-1", Assert.Throws<InvalidOperationException>(() => lifecycle.Reopen("run-1")).Message);
     }

@@ -47,10 +47,11 @@ internal static class RunCommand
         int total = experiment.Prompts.Count, missing = experiment.Missing(featureStore).Count;
         Console.Error.WriteLine($"{total} prompts: {total - missing} already in {a.Store}, {missing} to compute");
         string runId = "";
-        var result = lifecycle.Execute(experiment.Spec(setHash), run =>
+        var result = lifecycle.Execute(experiment.Spec(setHash), (run, tally) =>
         {
             runId = run.RunId;
-            return new ExperimentPipeline().Run(experiment, featureStore, printer);
+            tally.Found(total - missing);
+            return new ExperimentPipeline().Run(experiment, featureStore, printer, afterEachStored: tally.Stored);
         }, r => (r.ComputedCount, r.CachedCount));
 
         ExperimentAnswers? answers = null;

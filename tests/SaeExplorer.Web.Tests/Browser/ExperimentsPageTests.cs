@@ -115,6 +115,57 @@ public sealed partial class ExperimentsPageTests(DashboardFixture dashboard)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task Live_answers_while_a_long_run_computes_and_the_cancelled_run_counts_the_prompts_it_stored()
+    {
+        var page = await dashboard.NewPageAsync("/experiments");
+        string name = "long-" + Guid.NewGuid().ToString("N")[..8];
+        // 2 × 600 prompts of ~200 tokens: minutes of work on the demo model, so Live is asked mid-run.
+        string filler = string.Join(" ", Enumerable.Repeat("Please be thorough and cover history, mechanisms, examples and open questions.", 15));
+        var set = new
+        {
+            name,
+            conditions = new[] { new { name = "a", template = "Explain {topic}. " + filler }, new { name = "b", template = "Describe {topic}. " + filler } },
+            topics = Enumerable.Range(0, 600).Select(i => $"topic number {i}").ToArray(),
+        };
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload
+        {
+            Name = "long.json",
+            MimeType = "application/json",
+            Buffer = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(set),
+        });
+        await Assertions.Expect(page.GetByTestId("import-error")).ToHaveCountAsync(0);
+        var listed = page.GetByTestId("prompt-set").Filter(new() { Has = page.GetByTestId("prompt-set-name").Filter(new() { HasTextRegex = new($"^{name}$") }) });
+        await Assertions.Expect(listed.GetByTestId("prompt-set-size")).ToHaveTextAsync("2 conditions × 600 topics = 1200 prompts");
+        await page.GetByTestId("run-experiment").ClickAsync(new() { Timeout = 120_000 });
+        var progress = page.GetByTestId("run-progress-text");
+        await Assertions.Expect(progress).ToHaveTextAsync(new Regex(@"^capture: [1-9]\d* / 1200 prompts$"), new() { Timeout = 60_000 });
+        var runRow = page.GetByTestId("run-progress");
+        string runId = (await runRow.InnerTextAsync()).Split('·')[1].Split('\n')[0].Trim();
+
+        try
+        {
+            var live = await dashboard.NewPageAsync("/");
+            await live.GetByTestId("prompt-input").FillAsync("Explain how a hash map handles collisions.");
+            await Assertions.Expect(live.GetByTestId("feature-row").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            // Live answered between the run's prompts: the run is still computing.
+            await Assertions.Expect(progress).ToHaveTextAsync(new Regex(@"^capture: \d+ / 1200 prompts$"));
+            await live.Context.CloseAsync();
+        }
+        finally
+        {
+            await page.GetByTestId("cancel-run").ClickAsync();
+        }
+
+        var row = Row(page, runId);
+        await Assertions.Expect(row.GetByTestId("run-status")).ToHaveTextAsync("cancelled", new() { Timeout = 60_000 });
+        // What the run stored before the stop stays cached, and its row says how many (it said 0 and 0).
+        int computed = await IntAsync(row.GetByTestId("run-computed"));
+        Assert.InRange(computed, 1, 1199);
+        Assert.Equal(0, await IntAsync(row.GetByTestId("run-cached")));
+        await page.Context.CloseAsync();
+    }
+
     [GeneratedRegex(@"^(capture|analyse): \d+ / \d+ prompts$")]
     private static partial Regex ProgressLine();
 }

@@ -149,15 +149,20 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
         {
             var experiment = ExperimentPipeline.Prepare(request);
             int missing = experiment.Missing(store).Count;
-            return _lifecycle.Execute(experiment.Spec(setHash), run =>
+            return _lifecycle.Execute(experiment.Spec(setHash), (run, tally) =>
             {
+                tally.Found(experiment.Prompts.Count - missing);
                 record = run;
                 lock (_gate)
                     _cancellations[run.RunId] = owned;
                 Publish(Snapshot(run, model) with { Stage = "capture", Done = 0, Total = missing }, active: true);
                 started.TrySetResult(run.RunId);
                 // Between prompts the run lets Live requests in, so the dashboard stays usable while it runs.
-                return new ExperimentPipeline().Run(experiment, store, progress, ct, afterEachStored: _ => models.LetInteractiveIn(), loaded: loaded);
+                return new ExperimentPipeline().Run(experiment, store, progress, ct, afterEachStored: computed =>
+                {
+                    tally.Stored(computed);
+                    models.LetInteractiveIn();
+                }, loaded: loaded);
             }, r => (r.ComputedCount, r.CachedCount));
         }, owned.Token);
         _ = task.ContinueWith(t =>
