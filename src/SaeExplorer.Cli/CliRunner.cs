@@ -1,7 +1,4 @@
-using SaeExplorer.Core.Prompts;
-using SaeExplorer.Inference.Loading;
-using SaeExplorer.Inference.Tokenization;
-using SaeExplorer.Runs.Settings;
+using SaeExplorer.Core.Errors;
 
 namespace SaeExplorer.Cli;
 
@@ -20,7 +17,7 @@ internal static class CliRunner
         {
             return body();
         }
-        catch (Exception e) when (IsUserError(e))
+        catch (Exception e) when (UserErrors.Is(e))
         {
             Console.Error.WriteLine($"saex {command}: error: {(e is IOException { HResult: ENOSPC } ? "disk full: " : "")}{OneLine(e.Message)}");
             return BadInput;
@@ -39,16 +36,6 @@ internal static class CliRunner
 
     /// <summary>errno of "no space left on device": .NET's IOException carries the errno as its HResult on Linux.</summary>
     private const int ENOSPC = 28;
-
-    /// <summary>
-    /// Failures a user can act on. I/O errors are among them (a full disk, a path where a folder is needed, a read-only
-    /// folder): the message names the path, and a stack trace would hide it.
-    /// </summary>
-    private static bool IsUserError(Exception e) =>
-        e is SettingsException or CheckpointException or PromptFileException or InvalidPromptException or ArgumentException
-            or SaeExplorer.Storage.StoreException or SaeExplorer.Core.Experiments.PromptSetException
-            or IOException or UnauthorizedAccessException
-            or System.Text.Json.JsonException or InvalidDataException or SaeExplorer.Judge.JudgeUnavailableException;
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 }

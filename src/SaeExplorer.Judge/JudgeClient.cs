@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Net;
@@ -72,7 +73,7 @@ public sealed record JudgeEndpoint(
 }
 
 /// <summary>The endpoint stayed down (or rate-limited) through every retry: the judging stops; what was answered is stored.</summary>
-public sealed class JudgeUnavailableException(string message, Exception inner) : Exception(message, inner);
+public sealed class JudgeUnavailableException(string message, Exception inner) : Exception(message, inner), IUserError;
 
 /// <summary>One reply: the cached call, and whether it came from the store.</summary>
 public sealed record JudgeReply(JudgeCall Call, bool FromCache);

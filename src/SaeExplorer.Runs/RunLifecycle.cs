@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Fingerprints;
 
@@ -75,14 +76,14 @@ public sealed class RunLifecycle(IRunStore store)
     {
         var run = Store.GetRun(runId) ?? throw new ArgumentException($"no run '{runId}' in {Store.Path}.");
         if (run.Status != RunStatus.Completed)
-            throw new InvalidOperationException($"run {runId} is {run.Status.ToString().ToLowerInvariant()}; only completed runs can be opened.");
-        var identity = run.Identity ?? throw new InvalidOperationException(
+            throw new RefusedException($"run {runId} is {run.Status.ToString().ToLowerInvariant()}; only completed runs can be opened.");
+        var identity = run.Identity ?? throw new RefusedException(
             $"run {runId} was recorded before runs kept their dtype, so its cached features cannot be told apart; run the experiment again.");
         var experiment = Store.GetExperiment(run.ExperimentName)
-            ?? throw new InvalidOperationException($"run {runId} belongs to experiment '{run.ExperimentName}', which is no longer in {Store.Path}.");
+            ?? throw new RefusedException($"run {runId} belongs to experiment '{run.ExperimentName}', which is no longer in {Store.Path}.");
         var set = PromptSets.Parse(experiment.PromptSetJson, $"experiment '{experiment.Name}'");
         if (run.PromptSetHash is { } hash && hash != FileFingerprint.ForText(PromptSets.ToJson(set)))
-            throw new InvalidOperationException($"the prompt set of experiment '{run.ExperimentName}' changed after run {runId}; run it again.");
+            throw new RefusedException($"the prompt set of experiment '{run.ExperimentName}' changed after run {runId}; run it again.");
         return (run, identity, set);
     }
 }

@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Features;
 using SaeExplorer.Runs.Settings;
@@ -112,7 +113,7 @@ public sealed class RunLifecycleTests
         Assert.Equal((RunStatus.Failed, "disk full", 0, 0), (failed.Status, failed.Error, failed.ComputedCount, failed.CachedCount));
         var cancelled = store.GetRun("run-1")!;
         Assert.Equal((RunStatus.Cancelled, null, 24, 5), (cancelled.Status, cancelled.Error, cancelled.ComputedCount, cancelled.CachedCount));
-        Assert.Contains("run run-0 is failed; only completed runs can be opened", Assert.Throws<InvalidOperationException>(() => lifecycle.Reopen("run-0")).Message);
+        Assert.Contains("run run-0 is failed; only completed runs can be opened", Assert.Throws<RefusedException>(() => lifecycle.Reopen("run-0")).Message);
         Assert.Contains("no run 'run-9' in memory", Assert.Throws<ArgumentException>(() => lifecycle.Reopen("run-9")).Message);
     }
 
@@ -122,11 +123,11 @@ public sealed class RunLifecycleTests
         var (lifecycle, store, spec) = Start();
         lifecycle.Execute(spec, (_, _) => 0, _ => (12, 0));
         store.UpdateRun(store.GetRun("run-0")! with { DType = null });
-        Assert.Contains("recorded before runs kept their dtype", Assert.Throws<InvalidOperationException>(() => lifecycle.Reopen("run-0")).Message);
+        Assert.Contains("recorded before runs kept their dtype", Assert.Throws<RefusedException>(() => lifecycle.Reopen("run-0")).Message);
 
         lifecycle.Execute(spec, (_, _) => 0, _ => (12, 0));
         store.Replace(new ExperimentRecord(Set.Name, PromptSets.ToJson(Set with { Topics = ["tides"] }), DateTimeOffset.UtcNow));
-        Assert.Contains("the prompt set of experiment 'two' changed after run run-1", Assert.Throws<InvalidOperationException>(() => lifecycle.Reopen("run-1")).Message);
+        Assert.Contains("the prompt set of experiment 'two' changed after run run-1", Assert.Throws<RefusedException>(() => lifecycle.Reopen("run-1")).Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Runs;
 using SaeExplorer.Core.Features;
 using System.CommandLine;
@@ -152,7 +153,7 @@ internal static class GenerateCommand
         // The prompt side is the run's: its stored features pooled as the run pooled them.
         int PromptActive(PromptIds p) => featureStore.TryGet(identity.Key(p.Ids), out var cached)
             ? FeaturePooling.Pool(cached.Features, record.Pooling, cached.UserTokenPositions).ActiveCount
-            : throw new InvalidOperationException($"{a.Store} lacks the features of prompt {p.Id} of run {record.RunId}; run the experiment again.");
+            : throw new RefusedException($"{a.Store} lacks the features of prompt {p.Id} of run {record.RunId}; run the experiment again.");
         featureStore.PutAnswerSet(RunAnswerSets.From(record.RunId, arm, results,
             [.. results.Select(r => (bySet[r.Prompt.Id].Topic, bySet[r.Prompt.Id].Condition, PromptActive(r.Prompt)))], tokenizer, job.Settings));
         AnswersFile.Write(a.Out, AnswerLines.From(results, tokenizer, job.Settings));

@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using System.Text;
 using System.Text.Json;
 using SaeExplorer.Core.Json;
@@ -6,7 +7,7 @@ using SaeExplorer.Core.Prompts;
 namespace SaeExplorer.Core.Experiments;
 
 /// <summary>Thrown for a prompt set that cannot be used; the message names the file (or source) and the problem.</summary>
-public sealed class PromptSetException(string message) : Exception(message);
+public sealed class PromptSetException(string message) : Exception(message), IUserError;
 
 /// <summary>
 /// Reads, writes, validates and expands prompt-set files:

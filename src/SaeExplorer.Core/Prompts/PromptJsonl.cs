@@ -1,10 +1,11 @@
+using SaeExplorer.Core.Errors;
 using System.Text;
 using System.Text.Json;
 
 namespace SaeExplorer.Core.Prompts;
 
 /// <summary>Thrown for a prompts file that cannot be used; the message names the file and line.</summary>
-public sealed class PromptFileException(string message) : Exception(message);
+public sealed class PromptFileException(string message) : Exception(message), IUserError;
 
 /// <summary>
 /// Reads prompts JSONL: one object per line, <c>{"id": "...", "messages": [{"role": ..., "content": ...}]}</c> or

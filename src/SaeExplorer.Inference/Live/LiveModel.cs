@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Core.Features;
 using SaeExplorer.Inference.Capture;
 using SaeExplorer.Inference.Generation;
@@ -182,7 +183,7 @@ internal sealed class LiveModel : IDisposable
     public (GenerationSession Session, int[] PromptIds) StartGeneration(LiveGeneration request, IGenerationListener listener)
     {
         if (!_model.HasHead)
-            throw new InvalidOperationException("this model was loaded for features only (generation off in the settings): turn generation on to have it answer.");
+            throw new RefusedException("this model was loaded for features only (generation off in the settings): turn generation on to have it answer.");
         var (encoded, _) = Encode(request.Input);
         var plan = new GenerationPlan(new SaeAtLayer(_sae, Spec.Layer), request.Interventions, request.Scope, Features: true);
         return (new GenerationSession(_model, [encoded.Ids], request.Decoding, _stopIds.Value, plan, listener), encoded.Ids);
@@ -196,7 +197,7 @@ internal sealed class LiveModel : IDisposable
         InterventionScope scope, IGenerationListener? listener)
     {
         if (!_model.HasHead)
-            throw new InvalidOperationException("this model was loaded for features only (generation off in the settings): turn generation on to have it answer.");
+            throw new RefusedException("this model was loaded for features only (generation off in the settings): turn generation on to have it answer.");
         var constraints = prompts.Select(p => p.Constraint?.Invoke(Tokenizer.TokenBytes, _stopIds.Value)).ToList();
         var plan = new GenerationPlan(new SaeAtLayer(_sae, Spec.Layer), interventions, scope, Features: false, constraints);
         return new GenerationSession(_model, [.. prompts.Select(p => p.Ids)], decoding, _stopIds.Value, plan, listener);

@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Runs.Generation;
 using SaeExplorer.Inference.Generation;
 using SaeExplorer.Inference.Pipeline;
@@ -74,7 +75,7 @@ public sealed class LiveModelService : IDisposable
             while (await _worker.RunAsync(ct =>
             {
                 if (!ReferenceEquals(_model, owner))
-                    throw new InvalidOperationException("another model was loaded while this answer was being generated; generate it again.");
+                    throw new RefusedException("another model was loaded while this answer was being generated; generate it again.");
                 return session.Step(ct);
             }, cancellation).ConfigureAwait(false))
             {
@@ -107,7 +108,7 @@ public sealed class LiveModelService : IDisposable
             while (await _worker.RunAsync(ct =>
             {
                 if (!ReferenceEquals(_model, owner))
-                    throw new InvalidOperationException("another model was loaded while these answers were being generated; ask again.");
+                    throw new RefusedException("another model was loaded while these answers were being generated; ask again.");
                 return session.Step(ct);
             }, cancellation).ConfigureAwait(false))
             {
@@ -156,7 +157,7 @@ public sealed class LiveModelService : IDisposable
 
     private LiveModel Require() => _model ?? throw NotLoaded();
 
-    private static InvalidOperationException NotLoaded() => new("no model is loaded yet; choose one in Settings (or wait for the demo model to finish loading).");
+    private static RefusedException NotLoaded() => new("no model is loaded yet; choose one in Settings (or wait for the demo model to finish loading).");
 
     public void Dispose()
     {

@@ -1,10 +1,11 @@
+using SaeExplorer.Core.Errors;
 namespace SaeExplorer.Inference.Loading;
 
 /// <summary>
 /// A model or SAE file that cannot be used as it is. The message always names the file (and the tensor, where one
 /// is involved) and says what to do, because the user's only remedy is to fix or re-download that file.
 /// </summary>
-public sealed class CheckpointException : Exception
+public sealed class CheckpointException : Exception, IUserError
 {
     public CheckpointException(string file, string? tensor, string problem, Exception? inner = null)
         : base(Compose(file, tensor, problem), inner)

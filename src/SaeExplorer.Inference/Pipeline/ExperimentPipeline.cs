@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Features;
@@ -172,7 +173,7 @@ public sealed class ExperimentPipeline
     {
         var missing = experiment.Missing(cache);
         if (missing.Count > 0)
-            throw new InvalidOperationException(
+            throw new RefusedException(
                 $"{missing.Count} of {experiment.Prompts.Count} prompts are not in the store under this run's keys " +
                 $"({experiment.Identity.DType.Name()}, layer {experiment.Identity.Layer}, chat format {experiment.Format}); run the experiment again to compute them.");
         return Assemble(experiment, cache, 0, null, null);
@@ -187,7 +188,7 @@ public sealed class ExperimentPipeline
     {
         var experiment = Prepare(request with { BatchSize = identity.BatchSize ?? request.BatchSize });
         if (experiment.Identity with { BatchSize = identity.BatchSize } != identity)
-            throw new InvalidOperationException($"run {runId}'s results cannot be found again: its prompts no longer tokenize as they did (chat format {identity.ChatFormat}).");
+            throw new RefusedException($"run {runId}'s results cannot be found again: its prompts no longer tokenize as they did (chat format {identity.ChatFormat}).");
         return Open(experiment.KeyedAs(identity), cache);
     }
 
@@ -279,7 +280,7 @@ public sealed class ExperimentPipeline
     {
         int bad = Array.FindIndex(values, v => !float.IsFinite(v));
         if (bad >= 0)
-            throw new InvalidOperationException($"{what} hold {values[bad]} (token {bad / rowLength}); the model and SAE give no usable numbers here — check the checkpoint, or run in float32.");
+            throw new RefusedException($"{what} hold {values[bad]} (token {bad / rowLength}); the model and SAE give no usable numbers here — check the checkpoint, or run in float32.");
     }
 
     private static bool SameFeatures(SparseFeatureMatrix a, SparseFeatureMatrix b) =>

@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Core.Prompts;
 
 namespace SaeExplorer.Inference.Tokenization;
@@ -20,7 +21,7 @@ public sealed record EncodedPrompt(string Text, int[] Ids, TokenOffset[] Offsets
 /// A prompt the model cannot take (empty, too long, unknown role). Derives from <see cref="ArgumentException"/>
 /// so callers validating user input can treat it like any bad argument, while the CLI can report it per prompt.
 /// </summary>
-public class InvalidPromptException : ArgumentException
+public class InvalidPromptException : ArgumentException, IUserError
 {
     /// <summary>Creates the exception with a message saying what is wrong and what is expected.</summary>
     public InvalidPromptException(string message, string? paramName = null) : base(message, paramName) { }

@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 namespace SaeExplorer.Runs.Settings;
 
 /// <summary>
@@ -5,7 +6,7 @@ namespace SaeExplorer.Runs.Settings;
 /// dtype). The message is one line that names what is wrong and how to fix it; <see cref="Field"/> says which setting
 /// it is about, so the CLI can print it and the dashboard can put it under that field.
 /// </summary>
-public sealed class SettingsException(SettingsField field, string message) : Exception(message)
+public sealed class SettingsException(SettingsField field, string message) : Exception(message), IUserError
 {
     public SettingsField Field { get; } = field;
 }

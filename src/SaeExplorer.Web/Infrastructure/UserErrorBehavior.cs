@@ -1,11 +1,6 @@
-using System.Text.Json;
 using Mediator;
-using SaeExplorer.Core.Experiments;
-using SaeExplorer.Core.Prompts;
-using SaeExplorer.Inference.Loading;
-using SaeExplorer.Inference.Tokenization;
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Runs.Settings;
-using SaeExplorer.Storage;
 
 namespace SaeExplorer.Web.Infrastructure;
 
@@ -21,9 +16,10 @@ public sealed class UserError(string message, Exception cause) : Exception(messa
 }
 
 /// <summary>
-/// The one place the dashboard decides which failures are the user's to fix: every request through the mediator that
-/// fails with one of them fails with a <see cref="UserError"/> instead (logged at information level), so pages catch
-/// that type alone; anything else is a bug and propagates unchanged to the host's error handling.
+/// Where the dashboard applies the rule for which failures are the user's to fix (<see cref="UserErrors.Is"/>, the CLI's
+/// rule too): every request through the mediator that fails with one of them fails with a <see cref="UserError"/>
+/// instead (logged at information level), so pages catch that type alone; anything else is a bug and propagates
+/// unchanged to the host's error handling.
 /// </summary>
 public sealed class UserErrorBehavior<TMessage, TResponse>(ILogger<UserErrorBehavior<TMessage, TResponse>> logger) : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
@@ -34,16 +30,10 @@ public sealed class UserErrorBehavior<TMessage, TResponse>(ILogger<UserErrorBeha
         {
             return await next(message, cancellationToken);
         }
-        catch (Exception e) when (IsUserFixable(e))
+        catch (Exception e) when (UserErrors.Is(e))
         {
             logger.LogInformation("{Request} refused: {Reason}", typeof(TMessage).Name, e.Message);
             throw new UserError(e.Message.ReplaceLineEndings(" "), e);
         }
     }
-
-    private static bool IsUserFixable(Exception e) =>
-        e is SettingsException or CheckpointException or StoreException or PromptSetException or PromptFileException or InvalidPromptException
-            or ArgumentException or InvalidOperationException or IOException
-            or UnauthorizedAccessException or InvalidDataException or JsonException or SaeExplorer.Judge.JudgeUnavailableException
-        && e is not ObjectDisposedException;
 }

@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Features;
@@ -101,7 +102,7 @@ public sealed class LiveModelServiceTests
     public async Task Bad_prompts_and_settings_fail_with_the_reason()
     {
         using var service = new LiveModelService();
-        var notLoaded = await Assert.ThrowsAsync<InvalidOperationException>(() => service.AnalyzeAsync(new PromptInput("hi")));
+        var notLoaded = await Assert.ThrowsAsync<RefusedException>(() => service.AnalyzeAsync(new PromptInput("hi")));
         Assert.Contains("no model is loaded", notLoaded.Message);
 
         var noLayer = Assert.Throws<SettingsException>(() => ModelSpec.Resolve(FixturePaths.TinyModel, GoodfireSae, 9));

@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Features;
@@ -105,7 +106,7 @@ public sealed class ExperimentPipelineTests
         Assert.Equal(computed.Prompts.Select(p => p.PooledActivations), reopened.Prompts.Select(p => ActivationPooling.Stored(p.Cached.PooledActivations, PoolingMethod.Last)));
 
         // The same prompts in bfloat16 are other keys: nothing there, so nothing is opened and nothing is computed.
-        var e = Assert.Throws<InvalidOperationException>(() => ExperimentPipeline.Open(ExperimentPipeline.Prepare(Request(SmallSet) with { DType = ComputeDType.BFloat16 }), cache));
+        var e = Assert.Throws<RefusedException>(() => ExperimentPipeline.Open(ExperimentPipeline.Prepare(Request(SmallSet) with { DType = ComputeDType.BFloat16 }), cache));
         Assert.Contains("12 of 12 prompts are not in the store", e.Message);
         Assert.Contains("bfloat16", e.Message);
         Assert.Equal(12, cache.Count);
@@ -234,7 +235,7 @@ public sealed class ResumedRunTests
         var reopened = ExperimentPipeline.Reopen("old-run", legacy, Request() with { BatchSize = 8 }, old);
 
         Assert.Equal(12, reopened.CachedCount);
-        Assert.Throws<InvalidOperationException>(() => ExperimentPipeline.Open(experiment, old));
+        Assert.Throws<RefusedException>(() => ExperimentPipeline.Open(experiment, old));
     }
 
     [Fact]
@@ -294,7 +295,7 @@ public sealed class NonFiniteActivationTests
         var request = new ExperimentRequest(SourceResolver.Model(dir), SourceResolver.Sae(Path.Combine(FixturePaths.Fixtures, "sae", "goodfire_l2.pt"), 2), 2,
             "auto", PromptSets.BuiltIn() with { Topics = ["black holes"] }, PoolingMethod.Last, ComputeDevice.Cpu, ComputeDType.Float32, 16, []);
         var cache = new MemoryFeatureCache();
-        var e = Assert.Throws<InvalidOperationException>(() => new ExperimentPipeline().Run(ExperimentPipeline.Prepare(request), cache));
+        var e = Assert.Throws<RefusedException>(() => new ExperimentPipeline().Run(ExperimentPipeline.Prepare(request), cache));
         Assert.Matches(@"^prompt '[a-z]+/black-holes': layer 2's activations hold (NaN|∞|-∞) \(token \d+\)", e.Message);
         Assert.Equal(0, cache.Count);
     }

@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Core.Features;
 using SaeExplorer.Inference.Live;
 using SaeExplorer.Runs.Autointerp;
@@ -71,7 +72,7 @@ public sealed class ExplanationHandlerTests(DemoRunFixture demo)
     {
         demo.Store.PutExplanation(Refused(Sae, 912, "run-a", "qwen-local", Explained));
 
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        var refused = await Assert.ThrowsAsync<RefusedException>(async () =>
             await Handlers.Handle(new AcceptExplanationCommand(912, "run-a", "qwen-local", Replace: true), CancellationToken.None));
         var missing = await Assert.ThrowsAsync<ArgumentException>(async () =>
             await Handlers.Handle(new AcceptExplanationCommand(912, "run-z", "qwen-local", Replace: true), CancellationToken.None));
@@ -87,8 +88,8 @@ public sealed class ExplanationHandlerTests(DemoRunFixture demo)
         using var none = new LiveModelService();
         var handlers = new ExplanationHandlers(none, demo.Store);
 
-        var query = await Assert.ThrowsAsync<InvalidOperationException>(async () => await handlers.Handle(new FeatureExplanationsQuery(1), CancellationToken.None));
-        var accept = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        var query = await Assert.ThrowsAsync<RefusedException>(async () => await handlers.Handle(new FeatureExplanationsQuery(1), CancellationToken.None));
+        var accept = await Assert.ThrowsAsync<RefusedException>(async () =>
             await handlers.Handle(new AcceptExplanationCommand(1, Run, Explainer, Replace: true), CancellationToken.None));
 
         Assert.All([query, accept], e => Assert.StartsWith("no model is loaded yet", e.Message));

@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SaeExplorer.Judge;
@@ -124,7 +125,7 @@ public sealed class JudgeJobsTests : IAsyncLifetime
 
         var (_, changes) = await JudgeAsync(whileRunning: _ =>
         {
-            var twice = Assert.Throws<InvalidOperationException>(() => _jobs.Start(_runId, PairScope.All));
+            var twice = Assert.Throws<RefusedException>(() => _jobs.Start(_runId, PairScope.All));
             Assert.Contains("is being judged already", twice.Message);
             Assert.True(_jobs.Cancel(_runId));
         });

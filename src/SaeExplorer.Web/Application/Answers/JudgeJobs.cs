@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Judge;
 using SaeExplorer.Runs;
@@ -62,7 +63,7 @@ public sealed class JudgeJobs(FeatureStore store, JudgeSettingsHolder settings, 
             {
                 client.Dispose();
                 cancellation.Dispose();
-                throw new InvalidOperationException($"run {record.RunId} is being judged already; wait for it to finish or cancel it.");
+                throw new RefusedException($"run {record.RunId} is being judged already; wait for it to finish or cancel it.");
             }
             _latest[record.RunId] = started;
         }

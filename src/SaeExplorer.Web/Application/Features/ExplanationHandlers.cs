@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using System.Globalization;
 using Mediator;
 using SaeExplorer.Inference.Live;
@@ -20,7 +21,7 @@ public sealed class ExplanationHandlers(LiveModelService models, FeatureStore st
             .FirstOrDefault(e => e.RunId == request.RunId && e.ExplainerModel == request.ExplainerModel)
             ?? throw new ArgumentException($"feature {request.Feature} has no explanation by {request.ExplainerModel} from run {request.RunId}.");
         if (explanation.Outcome != ExplanationOutcomes.Ok || string.IsNullOrWhiteSpace(explanation.Text))
-            throw new InvalidOperationException(
+            throw new RefusedException(
                 $"{explanation.ExplainerModel} gave no explanation of feature {request.Feature} ({explanation.Outcome}), so there is no text to use as its label.");
         string text = explanation.Text.Trim();
         var current = store.GetLabel(sae, request.Feature);
@@ -48,5 +49,5 @@ public sealed class ExplanationHandlers(LiveModelService models, FeatureStore st
     private const string ProvenancePrefix = "explained by ";
 
     private ModelInfo Model() =>
-        models.Current ?? throw new InvalidOperationException("no model is loaded yet; explanations belong to an SAE, so wait for it to load.");
+        models.Current ?? throw new RefusedException("no model is loaded yet; explanations belong to an SAE, so wait for it to load.");
 }

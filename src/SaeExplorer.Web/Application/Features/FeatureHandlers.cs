@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using Mediator;
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Inference.Live;
@@ -13,7 +14,7 @@ public sealed class FeatureDetailHandler(RunCatalog runs, RunViewCache views, Li
 
     public async ValueTask<FeatureDetail> Handle(FeatureDetailQuery request, CancellationToken cancellationToken)
     {
-        var model = models.Current ?? throw new InvalidOperationException("no model is loaded yet; wait for it (see the banner) or choose one in Settings.");
+        var model = models.Current ?? throw new RefusedException("no model is loaded yet; wait for it (see the banner) or choose one in Settings.");
         int d = model.DSae;
         if (request.Feature < 0 || request.Feature >= d)
             return new FeatureDetail(request.Feature, d, $"Feature {request.Feature} does not exist: the loaded SAE has {d} features, numbered 0 to {d - 1}.", null, null);
@@ -67,5 +68,5 @@ public sealed class LabelHandlers(LiveModelService models, FeatureStore store) :
     }
 
     private ModelInfo Model() =>
-        models.Current ?? throw new InvalidOperationException("no model is loaded yet; labels belong to an SAE, so wait for it to load.");
+        models.Current ?? throw new RefusedException("no model is loaded yet; labels belong to an SAE, so wait for it to load.");
 }

@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Mediator;
@@ -17,7 +18,7 @@ public sealed class StartGenerationHandler(LiveModelService models, FeatureStore
 
     public ValueTask<GenerationStream> Handle(StartGenerationCommand request, CancellationToken cancellationToken)
     {
-        var info = models.Current ?? throw new InvalidOperationException("no model is loaded yet; choose one in Settings (or wait for the demo model to finish loading).");
+        var info = models.Current ?? throw new RefusedException("no model is loaded yet; choose one in Settings (or wait for the demo model to finish loading).");
         request.Decoding.Validated();
         FeatureIntervention.Check(request.Interventions, info.DSae);
         if (string.IsNullOrWhiteSpace(request.Input.Text))

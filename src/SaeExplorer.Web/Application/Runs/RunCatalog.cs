@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Experiments;
 using SaeExplorer.Core.Features;
@@ -134,7 +135,7 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
 
     private async Task<string> StartAsync(string promptSetName, PoolingMethod pooling, string chatFormat, CancellationTokenSource owned)
     {
-        var model = models.Current ?? throw new InvalidOperationException("no model is loaded yet; wait for it (see the banner) or choose one in Settings.");
+        var model = models.Current ?? throw new RefusedException("no model is loaded yet; wait for it (see the banner) or choose one in Settings.");
         var set = PromptSet(promptSetName);
         string setHash = _lifecycle.Register(set);
         var request = Request(model.Spec, set, chatFormat, pooling, model.Spec.DType);
@@ -220,9 +221,9 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
                     return inMemory;
             }
             var (record, identity, set) = _lifecycle.Reopen(runId);
-            var model = models.Current ?? throw new InvalidOperationException("no model is loaded yet.");
+            var model = models.Current ?? throw new RefusedException("no model is loaded yet.");
             if (!MadeWith(record, model))
-                throw new InvalidOperationException($"run {runId} was made with another model, SAE or layer than the one loaded; load that model in Settings to open it.");
+                throw new RefusedException($"run {runId} was made with another model, SAE or layer than the one loaded; load that model in Settings to open it.");
             // Tokenizing 300 prompts is CPU work, off the circuit's thread; no tensor is involved.
             var result = await Task.Run(() =>
                 ExperimentPipeline.Reopen(runId, identity, Request(model.Spec, set, identity.ChatFormat, record.Pooling, identity.DType), store), cancellation);
