@@ -70,7 +70,9 @@ public static class Extensions
         });
 
         // UI.
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(hub => hub.MaximumReceiveMessageSize = CircuitLimits.MaxMessageBytes);
+        builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, CircuitLogger>();
         builder.Services.AddMudServices();
         builder.Services.AddScoped<BrowserInterop>();
         builder.Services.AddScoped<RunSelection>();

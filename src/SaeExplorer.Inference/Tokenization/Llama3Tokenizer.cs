@@ -400,6 +400,15 @@ public sealed class Llama3Tokenizer
 
     private byte[]?[]? _tokenBytes;
 
+    /// <summary>
+    /// Bytes of the longest token's text, special tokens' (such as <c>&lt;|start_header_id|&gt;</c>) included: no text of
+    /// n UTF-8 bytes tokenizes to fewer than n / this tokens, so a prompt certainly longer than a context is refused
+    /// without tokenizing it.
+    /// </summary>
+    public int LongestTokenBytes => _longestTokenBytes ??= _idToBytes.Max(b => b?.Length ?? 0);
+
+    private int? _longestTokenBytes;
+
     /// <summary>Whether <paramref name="id"/> is a special (added) token such as BOS or an end-of-turn marker.</summary>
     public bool IsSpecial(int id) => (uint)id < (uint)_isSpecial.Length && _isSpecial[id];
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using SaeExplorer.Core.Errors;
 using SaeExplorer.Core.Prompts;
 
@@ -23,8 +25,13 @@ public sealed record EncodedPrompt(string Text, int[] Ids, TokenOffset[] Offsets
 /// </summary>
 public class InvalidPromptException : ArgumentException, IUserError
 {
+    private readonly string _text;
+
     /// <summary>Creates the exception with a message saying what is wrong and what is expected.</summary>
-    public InvalidPromptException(string message, string? paramName = null) : base(message, paramName) { }
+    public InvalidPromptException(string message, string? paramName = null) : base(message, paramName) => _text = message;
+
+    /// <summary>The message alone: a user reads it, and ArgumentException's "(Parameter 'messages')" means nothing to them.</summary>
+    public override string Message => _text;
 }
 
 /// <summary>The prompt has more tokens than the model's context allows; both numbers are kept for reporting.</summary>
@@ -32,7 +39,21 @@ public sealed class PromptTooLongException : InvalidPromptException
 {
     /// <summary>Creates the exception for a prompt of <paramref name="tokenCount"/> tokens against a limit of <paramref name="maxTokens"/>.</summary>
     public PromptTooLongException(int tokenCount, int maxTokens, string? paramName = null)
-        : base($"The prompt is {tokenCount} tokens long, which exceeds the maximum context of {maxTokens} tokens; shorten it by at least {tokenCount - maxTokens} tokens.", paramName)
+        : this(tokenCount, maxTokens, string.Create(CultureInfo.InvariantCulture,
+            $"The prompt is {tokenCount:N0} tokens long, which exceeds the model's context of {maxTokens:N0} tokens; shorten it by at least {tokenCount - maxTokens:N0} tokens."), paramName)
+    {
+    }
+
+    /// <summary>
+    /// Creates the exception for text refused before tokenizing: <paramref name="bytes"/> UTF-8 bytes make at least
+    /// <paramref name="minimumTokens"/> tokens when no token is longer than <paramref name="longestTokenBytes"/> bytes.
+    /// </summary>
+    public static PromptTooLongException Certainly(long bytes, int longestTokenBytes, int minimumTokens, int maxTokens, string? paramName = null) =>
+        new(minimumTokens, maxTokens, string.Create(CultureInfo.InvariantCulture,
+            $"The prompt's {bytes:N0} bytes make at least {minimumTokens:N0} tokens (no token is longer than {longestTokenBytes} bytes), which exceeds the model's context of {maxTokens:N0} tokens; shorten it."), paramName);
+
+    private PromptTooLongException(int tokenCount, int maxTokens, string message, string? paramName)
+        : base(message, paramName)
     {
         TokenCount = tokenCount;
         MaxTokens = maxTokens;
@@ -102,6 +123,7 @@ public sealed class PromptEncoder
         }
 
         string rendered = ChatFormats.Render(Format, messages, addGenerationPrompt, DateString);
+        CheckLengthBeforeTokenizing(rendered, nameof(messages));
         var tokens = Tokenizer.Encode(rendered, addBos: false);
         CheckLength(tokens.Count, nameof(messages));
         return new EncodedPrompt(rendered, tokens.Ids, tokens.Offsets, Format);
@@ -115,6 +137,7 @@ public sealed class PromptEncoder
         ArgumentNullException.ThrowIfNull(text);
         if (string.IsNullOrWhiteSpace(text))
             throw new InvalidPromptException("The prompt is empty (no text, or only whitespace); there is nothing to run the model on.", nameof(text));
+        CheckLengthBeforeTokenizing(text, nameof(text));
         var tokens = Tokenizer.Encode(text, addBos: true);
         CheckLength(tokens.Count, nameof(text));
         return new EncodedPrompt(text, tokens.Ids, tokens.Offsets, ChatFormat.None);
@@ -140,6 +163,16 @@ public sealed class PromptEncoder
         if (!anyContent)
             throw new InvalidPromptException(
                 $"The prompt is empty: all {messages.Count} message(s) have empty or whitespace-only content.", nameof(messages));
+    }
+
+    /// <summary>Refuses text too long for the context whatever its tokens turn out to be, before paying for tokenizing it (a 10 MB paste).</summary>
+    private void CheckLengthBeforeTokenizing(string text, string paramName)
+    {
+        long bytes = Encoding.UTF8.GetByteCount(text);
+        int longest = Math.Max(1, Tokenizer.LongestTokenBytes);
+        long minimum = (bytes + longest - 1) / longest;
+        if (minimum > MaxTokens)
+            throw PromptTooLongException.Certainly(bytes, longest, (int)Math.Min(minimum, int.MaxValue), MaxTokens, paramName);
     }
 
     private void CheckLength(int count, string paramName)

@@ -1,3 +1,4 @@
+using System.Text;
 using SaeExplorer.Core.Prompts;
 using SaeExplorer.Inference.Tokenization;
 
@@ -66,6 +67,27 @@ public sealed class PromptEncoderTests
         var raw = Assert.Throws<PromptTooLongException>(() => new PromptEncoder(Tok, ChatFormat.None, 6).EncodeRaw("Explain how vaccines work."));
         Assert.Equal(7, raw.TokenCount);
         Assert.Equal(6, raw.MaxTokens);
+        // The whole message is for the user: numbers for humans, no "(Parameter 'text')".
+        Assert.Equal("The prompt is 7 tokens long, which exceeds the model's context of 6 tokens; shorten it by at least 1 tokens.", raw.Message);
+    }
+
+    [Fact]
+    public void A_10_MB_word_is_refused_before_tokenizing_as_certainly_longer_than_the_context()
+    {
+        // Tokenizing one 10 MB pre-token took minutes before the merge became n log n; it need not happen at all.
+        string word = new('a', 10_000_000);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var ex = Assert.Throws<PromptTooLongException>(() => new PromptEncoder(Tok, ChatFormat.Llama31, 8192).Encode([new ChatMessage("user", word)]));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+
+        int longest = Tok.LongestTokenBytes;
+        Assert.InRange(longest, 19, 1024);
+        Assert.True(ex.TokenCount > 8192);
+        Assert.StartsWith("The prompt's 10,000,", ex.Message);
+        Assert.Contains($"(no token is longer than {longest} bytes), which exceeds the model's context of 8,192 tokens", ex.Message);
+        // Just under the bound, the prompt is tokenized and the exact count decides.
+        Assert.Equal(longest * 4, Encoding.UTF8.GetByteCount(new string('a', longest * 4)));
+        Assert.Throws<PromptTooLongException>(() => new PromptEncoder(Tok, ChatFormat.None, 4).EncodeRaw(new string('a', longest * 4)));
     }
 
     [Fact]

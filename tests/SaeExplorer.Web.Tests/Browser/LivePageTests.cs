@@ -47,6 +47,39 @@ public sealed class LivePageTests(DashboardFixture dashboard)
     }
 
     [Fact]
+    public async Task A_20000_character_prompt_is_analysed_and_the_circuit_survives_it()
+    {
+        var page = await dashboard.NewPageAsync("/");
+        // ~20,000 characters, ~4,600 tokens: inside the demo model's 8,192-token context. It used to exceed SignalR's
+        // 32 KB message limit and drop the circuit silently (the page fell back to its empty state).
+        string prompt = string.Concat(Enumerable.Range(0, 560).Select(i => $"River {i} carried silt. "));
+        Assert.InRange(prompt.Length, 13_000, 20_000);
+        prompt += new string('x', 20_000 - prompt.Length);
+        await page.GetByTestId("prompt-input").FillAsync(prompt);
+
+        await Assertions.Expect(page.GetByTestId("feature-row").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("token-strip")).ToContainTextAsync("559");
+        await Assertions.Expect(page.Locator("#components-reconnect-modal")).Not.ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task A_100000_character_prompt_gets_a_message_about_the_context_and_the_page_goes_on_working()
+    {
+        var page = await dashboard.NewPageAsync("/");
+        string prompt = string.Concat(Enumerable.Range(0, 4000).Select(i => $"Word {i:D5} here. "));
+        prompt += new string('y', 100_000 - prompt.Length);
+        await page.GetByTestId("prompt-input").FillAsync(prompt);
+
+        var error = page.GetByTestId("live-error");
+        await Assertions.Expect(error).ToContainTextAsync("8,192", new() { Timeout = 60_000 });
+        await Assertions.Expect(error).ToContainTextAsync("context");
+
+        await page.GetByTestId("prompt-input").FillAsync("Explain how a hash map handles collisions.");
+        await Assertions.Expect(page.GetByTestId("feature-row").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(error).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task An_empty_prompt_asks_for_one_and_raw_text_needs_no_template()
     {
         var page = await dashboard.NewPageAsync("/");
