@@ -124,13 +124,15 @@ internal static class AnalysisCommands
         var conditions = result.Prompts.Select(p => p.Prompt.Condition).ToList();
         var maps = ConditionEmbeddingsBuilder.Compute(result.Prompts.Select(p => p.PooledActivations).ToList(),
             result.Prompts.Select(p => p.PooledFeatures).ToList(), conditions);
+        if (maps.SmallRunNote is { } note)
+            Console.Error.WriteLine($"note: {note}");
         var exporter = new FigureExporter();
         var metrics = new OrderedDictionary<string, UmapMetricsJson>(StringComparer.Ordinal);
         foreach (var (map, title) in new[] { (maps.Activations, "UMAP of raw activations"), (maps.Features, "UMAP of SAE features") })
         {
             metrics.Add(map.Name, new UmapMetricsJson(
                 map.Metric.ToString().ToLowerInvariant(), map.SilhouetteOriginal, map.KnnAccuracyOriginal,
-                map.Quality.Silhouette, map.Quality.KnnAccuracy, map.Quality.Trustworthiness, map.Quality.KnnPreservation, map.K));
+                map.Quality.Silhouette, map.Quality.KnnAccuracy, map.Quality.Trustworthiness, map.Quality.KnnPreservation, map.K, map.TrustworthinessK));
             var figure = new ConditionScatterFigure($"{title} (layer {setup.Request.Layer})", map.Embedding.Select((e, i) => new ScatterPoint(e[0], e[1], conditions[i])).ToList());
             foreach (var file in exporter.SavePngAndSvg(figure, Path.Combine(setup.Out, $"umap_{map.Name}"), FigureSize.DoubleColumn))
                 Console.Error.WriteLine($"wrote {file}");

@@ -17,7 +17,8 @@ internal sealed record UmapMetricsJson(
     double? KnnAccuracyEmbedding,
     double Trustworthiness,
     double KnnPreservation,
-    int K);
+    int K,
+    int TrustworthinessK);
 
 /// <summary><c>umap_embedding.json</c>: prompt ids and conditions, and each view's 2-D point per prompt in the same order.</summary>
 internal sealed record UmapEmbeddingJson(IReadOnlyList<string> Ids, IReadOnlyList<string> Conditions, IReadOnlyList<float[]> Activations, IReadOnlyList<float[]> Features);

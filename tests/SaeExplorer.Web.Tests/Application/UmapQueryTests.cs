@@ -119,7 +119,7 @@ public sealed class UmapQueryTests
         var view = UmapView.Compute(MakeRun("r1"), PoolingMethod.Mean);
         var table = view.MetricsTable();
 
-        Assert.Equal(["map", "metric", "silhouette_original", "knn_accuracy_original", "silhouette_embedding", "knn_accuracy_embedding", "trustworthiness", "knn_preservation", "k"], table.Headers);
+        Assert.Equal(["map", "metric", "silhouette_original", "knn_accuracy_original", "silhouette_embedding", "knn_accuracy_embedding", "trustworthiness", "knn_preservation", "k", "trustworthiness_k"], table.Headers);
         Assert.Equal(["activations", "features"], table.Rows.Select(r => r[0]));
         Assert.Equal(["euclidean", "cosine"], table.Rows.Select(r => r[1]));
         Assert.All(table.Rows, r => Assert.All(r.Skip(2).Take(6), v => Assert.InRange(Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture), -1.0, 1.0)));

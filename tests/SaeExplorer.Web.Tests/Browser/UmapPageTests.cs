@@ -42,6 +42,34 @@ public sealed class UmapPageTests(DashboardFixture dashboard)
     }
 
     [Fact]
+    public async Task A_run_of_two_conditions_by_three_topics_gets_maps_and_says_its_neighbourhoods_are_smaller()
+    {
+        var page = await dashboard.NewPageAsync("/experiments");
+        string name = "tiny-" + Guid.NewGuid().ToString("N")[..8];
+        string json = $$"""
+            {"name": "{{name}}", "description": "two styles, three topics", "conditions": [{"name": "plain", "template": "What is {topic}?"}, {"name": "curt", "template": "Define {topic}."}],
+             "topics": ["entropy", "momentum", "tides"]}
+            """;
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "tiny.json", MimeType = "application/json", Buffer = System.Text.Encoding.UTF8.GetBytes(json) });
+        await Assertions.Expect(page.GetByTestId("import-error")).ToHaveCountAsync(0);
+        var listed = page.GetByTestId("prompt-set").Filter(new() { Has = page.GetByTestId("prompt-set-name").Filter(new() { HasTextRegex = new($"^{name}$") }) });
+        await Assertions.Expect(listed.GetByTestId("prompt-set-size")).ToHaveTextAsync("2 conditions × 3 topics = 6 prompts");
+        await page.GetByTestId("run-experiment").ClickAsync(new() { Timeout = 120_000 });
+        var row = page.Locator("tr").Filter(new() { Has = page.Locator("[data-testid=run-set]", new() { HasTextRegex = new($"^{name}$") }) });
+        await Assertions.Expect(row.GetByTestId("run-status")).ToHaveTextAsync("completed", new() { Timeout = 120_000 });
+
+        await dashboard.ClickUntilAtAsync(page, row.GetByTestId("open-umap"), "**/umap*");
+        await Assertions.Expect(page.GetByTestId("umap-metrics")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("umap-error")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("umap-small-run")).ToHaveTextAsync(
+            "6 prompts: the maps use k = 5 neighbours instead of 15, and trustworthiness compares k = 2 (it needs k below half the prompts); numbers from runs this small are not comparable with a full run's.");
+        await Assertions.Expect(page.GetByTestId("umap-plot-features").Locator(".scatterlayer .trace .points path")).ToHaveCountAsync(6);
+        Assert.Equal("5", (await page.GetByTestId("umap-k").InnerTextAsync()).Trim());
+        Assert.Equal("2", (await page.GetByTestId("umap-trust-k").InnerTextAsync()).Trim());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Clicking_a_point_opens_its_prompt_on_the_live_page()
     {
         var page = await OpenBuiltInUmapAsync();

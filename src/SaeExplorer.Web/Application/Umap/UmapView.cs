@@ -15,7 +15,7 @@ public sealed record UmapView(string RunId, string ExperimentName, PoolingMethod
 {
     /// <summary>The headers of <see cref="MetricsTable"/>: the keys of the CLI's umap_metrics.json, with the map's name first.</summary>
     public static readonly IReadOnlyList<string> MetricsHeaders =
-        ["map", "metric", "silhouette_original", "knn_accuracy_original", "silhouette_embedding", "knn_accuracy_embedding", "trustworthiness", "knn_preservation", "k"];
+        ["map", "metric", "silhouette_original", "knn_accuracy_original", "silhouette_embedding", "knn_accuracy_embedding", "trustworthiness", "knn_preservation", "k", "trustworthiness_k"];
 
     public IReadOnlyList<ConditionEmbedding> Embeddings => [Maps.Activations, Maps.Features];
 
@@ -40,6 +40,6 @@ public sealed record UmapView(string RunId, string ExperimentName, PoolingMethod
     public Table MetricsTable() => new(MetricsHeaders, Embeddings.Select(m => (IReadOnlyList<object?>)
     [
         m.Name, m.Metric.ToString().ToLowerInvariant(), m.SilhouetteOriginal, m.KnnAccuracyOriginal, m.Quality.Silhouette, m.Quality.KnnAccuracy,
-        m.Quality.Trustworthiness, m.Quality.KnnPreservation, m.K,
+        m.Quality.Trustworthiness, m.Quality.KnnPreservation, m.K, m.TrustworthinessK,
     ]));
 }
