@@ -87,36 +87,17 @@ public sealed class TableExporterTests
         Assert.Equal(JsonValueKind.Null, doc.RootElement[0].GetProperty("y").ValueKind);
     }
 
-    [Theory]
-    [InlineData("&", "\\&")]
-    [InlineData("%", "\\%")]
-    [InlineData("$", "\\$")]
-    [InlineData("#", "\\#")]
-    [InlineData("_", "\\_")]
-    [InlineData("{", "\\{")]
-    [InlineData("}", "\\}")]
-    [InlineData("~", "\\textasciitilde{}")]
-    [InlineData("^", "\\textasciicircum{}")]
-    [InlineData("\\", "\\textbackslash{}")]
-    [InlineData("<>|", "\\textless{}\\textgreater{}\\textbar{}")]
-    [InlineData("a\nb", "a b")]
-    [InlineData("novice_vs_expert: 50% & more", "novice\\_vs\\_expert: 50\\% \\& more")]
-    [InlineData("\\textbf{x}", "\\textbackslash{}textbf\\{x\\}")]
-    public void Latex_escapes_special_characters(string text, string expected)
-    {
-        Assert.Equal(expected, TableExporter.EscapeLatex(text));
-    }
-
     [Fact]
-    public void Latex_is_a_booktabs_tabular_with_numeric_columns_right_aligned()
+    public void Latex_is_a_booktabs_tabular_with_numeric_columns_right_aligned_and_text_escaped()
     {
         var table = new Table(["condition", "mean_count", "delta"], [["novice", 131.5, -2.25], ["expert & guru", 142.0, null]]);
         Assert.Equal(
+            "% needs \\usepackage{booktabs}\n" +
             "\\begin{tabular}{lrr}\n" +
             "\\toprule\n" +
             "condition & mean\\_count & delta \\\\\n" +
             "\\midrule\n" +
-            "novice & 131.5 & $-$2.25 \\\\\n" +
+            "novice & 132 & $-$2.25 \\\\\n" +
             "expert \\& guru & 142 &  \\\\\n" +
             "\\bottomrule\n" +
             "\\end{tabular}\n",
@@ -124,15 +105,99 @@ public sealed class TableExporterTests
     }
 
     [Fact]
-    public void Latex_float_has_escaped_caption_label_and_formatted_numbers()
+    public void Latex_rounds_to_three_significant_digits_and_typesets_p_and_q_values()
+    {
+        var table = new Table(
+            ["feature", "mean", "fisher_q", "p value", "n", "ok"],
+            [
+                [7, 0.7343999999999999, 2.7e-16, 0.0490, -12, true],
+                [8, 12345.678, 0.0, 0.000999999, 1234567890123L, false],
+                [9, -2.7e-16, double.NaN, 1.0, 0, null],
+                [10, double.PositiveInfinity, 0.5, 3e-7, 5, null],
+                [11, double.NegativeInfinity, 1e-5, 0.0012, 6, null],
+                [12, 0.1f, 0.25m, 0.0, 7, null],
+            ]);
+        Assert.Equal(
+            "% needs \\usepackage{booktabs}\n" +
+            "\\begin{tabular}{rrrrrl}\n" +
+            "\\toprule\n" +
+            "feature & mean & fisher\\_q & p value & n & ok \\\\\n" +
+            "\\midrule\n" +
+            "7 & 0.734 & $2.7\\times10^{-16}$ & 0.049 & $-$12 & true \\\\\n" +
+            "8 & 12346 & $<10^{-300}$ & $1.0\\times10^{-3}$ & 1234567890123 & false \\\\\n" +
+            "9 & $-2.7\\times10^{-16}$ & -- & 1.000 & 0 &  \\\\\n" +
+            "10 & $\\infty$ & 0.500 & $3\\times10^{-7}$ & 5 &  \\\\\n" +
+            "11 & $-\\infty$ & $1\\times10^{-5}$ & 0.001 & 6 &  \\\\\n" +
+            "12 & 0.1 & 0.250 & $<10^{-300}$ & 7 &  \\\\\n" +
+            "\\bottomrule\n" +
+            "\\end{tabular}\n",
+            TableExporter.ToLatex(table));
+        // Half, like float, is rounded from the decimal it stands for.
+        Assert.Contains("\\midrule\n0.1 \\\\\n", TableExporter.ToLatex(new Table(["x"], [[(Half)0.1]])));
+    }
+
+    [Fact]
+    public void Latex_float_has_the_caption_and_label_together_above_the_tabular()
     {
         var table = new Table(["n", "mean"], [[50, 131.456], [7, double.PositiveInfinity]]);
-        var tex = TableExporter.ToLatex(table, caption: "Active features (95% CI)", label: "tab:active-features", numberFormat: "0.0");
-        Assert.StartsWith("\\begin{table}[t]\n\\centering\n\\caption{Active features (95\\% CI)}\n\\label{tab:active-features}\n\\begin{tabular}{rr}\n", tex);
-        Assert.Contains("50 & 131.5 \\\\\n", tex);
-        Assert.Contains("7 & $\\infty$ \\\\\n", tex);
-        Assert.EndsWith("\\end{tabular}\n\\end{table}\n", tex);
+        Assert.Equal(
+            "% needs \\usepackage{booktabs}\n" +
+            "\\begin{table}[t]\n" +
+            "\\centering\n" +
+            "\\caption{Active features (95\\% CI)}\\label{tab:active-features}\n" +
+            "\\begin{tabular}{rr}\n" +
+            "\\toprule\n" +
+            "n & mean \\\\\n" +
+            "\\midrule\n" +
+            "50 & 131 \\\\\n" +
+            "7 & $\\infty$ \\\\\n" +
+            "\\bottomrule\n" +
+            "\\end{tabular}\n" +
+            "\\end{table}\n",
+            TableExporter.ToLatex(table, caption: "Active features (95% CI)", label: "tab:active-features"));
         Assert.Throws<ArgumentException>(() => TableExporter.ToLatex(table, label: "tab:a b"));
+    }
+
+    [Fact]
+    public void Latex_label_without_a_caption_gets_a_caption_from_the_stem()
+    {
+        // The dashboard's export passes "tab:" + the file stem and often no caption.
+        var tex = TableExporter.ToLatex(new Table(["x"], [[1]]), caption: null, label: "tab:contrast_novice_vs_expert");
+        Assert.Contains("\\begin{table}[t]\n\\centering\n\\caption{Contrast novice vs expert}\\label{tab:contrast_novice_vs_expert}\n\\begin{tabular}{r}\n", tex);
+        Assert.Equal(1, tex.Split("\\label", StringSplitOptions.None).Length - 1);
+    }
+
+    [Fact]
+    public void Latex_of_331_rows_is_a_longtable_with_the_header_repeated_on_every_page()
+    {
+        // The Compare page's differential export of a whole contrast: 331 latents.
+        var table = new Table(["feature", "label", "log2_odds_ratio", "fisher_q"],
+            Enumerable.Range(0, 331).Select(i => (IReadOnlyList<object?>)[i, i == 0 ? "50% & more" : null, 2.0 / (i + 3), (i + 1) * 1e-9]));
+        var tex = TableExporter.ToLatex(table, "Features that differ between novice and expert (mean pooling).", "tab:differential");
+        var head =
+            "% needs \\usepackage{booktabs,longtable}\n" +
+            "\\begin{longtable}{rlrr}\n" +
+            "\\caption{Features that differ between novice and expert (mean pooling).}\\label{tab:differential}\\\\\n" +
+            "\\toprule\n" +
+            "feature & label & log2\\_odds\\_ratio & fisher\\_q \\\\\n" +
+            "\\midrule\n" +
+            "\\endfirsthead\n" +
+            "\\caption[]{(continued)}\\\\\n" +
+            "\\toprule\n" +
+            "feature & label & log2\\_odds\\_ratio & fisher\\_q \\\\\n" +
+            "\\midrule\n" +
+            "\\endhead\n" +
+            "\\midrule\n" +
+            "\\multicolumn{4}{r}{\\footnotesize continued on next page} \\\\\n" +
+            "\\endfoot\n" +
+            "\\bottomrule\n" +
+            "\\endlastfoot\n" +
+            "0 & 50\\% \\& more & 0.667 & $1\\times10^{-9}$ \\\\\n" +
+            "1 &  & 0.5 & $2\\times10^{-9}$ \\\\\n";
+        Assert.StartsWith(head, tex);
+        Assert.EndsWith("330 &  & 0.00601 & $3.3\\times10^{-7}$ \\\\\n\\end{longtable}\n", tex);
+        Assert.Equal(331 + 2, tex.Split('\n').Count(l => l.EndsWith(" \\\\", StringComparison.Ordinal) && !l.StartsWith("\\multicolumn", StringComparison.Ordinal)));
+        Assert.DoesNotContain("\\begin{table}", tex);
     }
 
     [Fact]

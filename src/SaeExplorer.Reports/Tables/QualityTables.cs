@@ -28,7 +28,8 @@ public static class QualityTables
                     c, baseline.Count(r => r.Condition == c), scores.Length == 0 ? null : R(scores.Average(), 2),
                     .. Interval(strength?.Raw, 3), .. Interval(strength?.StyleControlled, 3),
                     .. Interval(rate?.RawWinRate, 1), .. Interval(rate?.LengthControlled, 1),
-                    .. Interval(diff?.MeanDifference, 2), diff is null ? null : R(diff.WilcoxonP, 4),
+                    // The p-value unrounded: four decimals would turn a small p into 0; the LaTeX writer typesets it.
+                    .. Interval(diff?.MeanDifference, 2), diff is null || !double.IsFinite(diff.WilcoxonP) ? null : diff.WilcoxonP,
                 ];
             }));
     }

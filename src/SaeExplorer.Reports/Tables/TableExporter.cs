@@ -1,12 +1,15 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
+using SaeExplorer.Core.Analysis.Tables;
 using SaeExplorer.Reports.Json;
 
 namespace SaeExplorer.Reports.Tables;
 
 /// <summary>
-/// Writes a <see cref="Table"/> as CSV, JSON or a LaTeX booktabs tabular. Numbers are written in the invariant
-/// culture with the shortest text that reads back to the same value, whatever the machine's locale.
+/// Writes a <see cref="Table"/> as CSV, JSON or a LaTeX booktabs table, in the invariant culture whatever the
+/// machine's locale. CSV and JSON keep numbers in full (the shortest text that reads back to the same value); LaTeX
+/// rounds them for readers (see <see cref="ToLatex"/>).
 /// </summary>
 public static class TableExporter
 {
@@ -42,32 +45,25 @@ public static class TableExporter
     }
 
     /// <summary>
-    /// A booktabs <c>tabular</c> (needs <c>\usepackage{booktabs}</c>), wrapped in a <c>table</c> float when a caption
-    /// or label is given. Numeric columns are right-aligned, others left-aligned. Text is escaped so that
-    /// <c>&amp; % $ # _ { } ~ ^ \</c> (and <c>&lt; &gt; |</c>, which the default OT1 encoding misprints) print as
-    /// themselves; a minus sign is typeset as math minus.
+    /// The table for a paper, laid out by <see cref="LatexTable.Write"/>: up to <see cref="LatexTable.MaxTabularRows"/>
+    /// rows a booktabs <c>tabular</c> (in a <c>table</c> float when there is a caption or label), more rows a
+    /// <c>longtable</c> with its header repeated on each page; every row is kept (the dashboard's filters and the
+    /// CLI's choice of rows decide what a table holds). The output opens with a comment naming the packages it needs.
+    /// A label always comes with a caption: without one, the caption is made from the label's key.
+    /// Numeric columns are right-aligned, others left-aligned; text is escaped (<see cref="LatexText.Escape"/>).
+    /// Integers are written exactly; other numbers are rounded to three significant digits
+    /// (<see cref="LatexText.Number"/>: 0.7343999999999999 is <c>0.734</c>, 2.7e-16 is <c>$2.7\times10^{-16}$</c>);
+    /// in a p- or q-value column (a header with the word p, q, pvalue or qvalue, e.g. <c>fisher_q</c>,
+    /// <c>wilcoxon_p</c>, <c>p value</c>) they are written by <see cref="LatexText.PValue"/>. NaN is <c>--</c>, the
+    /// infinities <c>$\infty$</c> and <c>$-\infty$</c>, a minus sign is a math minus. The CSV and JSON keep full precision.
     /// </summary>
-    /// <param name="numberFormat">.NET format for floating-point and decimal cells (e.g. <c>"0.00"</c>); null writes them in full.</param>
-    public static string ToLatex(Table table, string? caption = null, string? label = null, string? numberFormat = null)
+    public static string ToLatex(Table table, string? caption = null, string? label = null)
     {
         ArgumentNullException.ThrowIfNull(table);
-        var sb = new StringBuilder();
-        var floating = caption is not null || label is not null;
-        if (floating)
-        {
-            sb.Append("\\begin{table}[t]\n\\centering\n");
-            if (caption is not null) sb.Append("\\caption{").Append(EscapeLatex(caption)).Append("}\n");
-            // A label is a key, not text: LaTeX would choke on escapes inside \label, so only safe characters pass.
-            if (label is not null) sb.Append("\\label{").Append(CheckLabel(label)).Append("}\n");
-        }
         var columns = string.Concat(Enumerable.Range(0, table.Headers.Count).Select(i => table.IsNumericColumn(i) ? 'r' : 'l'));
-        sb.Append("\\begin{tabular}{").Append(columns).Append("}\n\\toprule\n");
-        sb.Append(string.Join(" & ", table.Headers.Select(EscapeLatex))).Append(" \\\\\n\\midrule\n");
-        foreach (var row in table.Rows)
-            sb.Append(string.Join(" & ", row.Select(cell => FormatLatex(cell, numberFormat)))).Append(" \\\\\n");
-        sb.Append("\\bottomrule\n\\end{tabular}\n");
-        if (floating) sb.Append("\\end{table}\n");
-        return sb.ToString();
+        var pValues = table.Headers.Select(IsPValueHeader).ToArray();
+        var rows = table.Rows.Select(row => (IReadOnlyList<string>)row.Select((cell, i) => FormatLatex(cell, pValues[i])).ToArray()).ToArray();
+        return LatexTable.Write(columns, table.Headers.Select(LatexText.Escape).ToArray(), rows, caption, label);
     }
 
     /// <summary>Writes CSV, JSON or LaTeX, chosen by the extension of <paramref name="path"/> (.csv, .json, .tex).</summary>
@@ -83,36 +79,6 @@ public static class TableExporter
             _ => throw new ArgumentException($"'{path}': tables are saved as .csv, .json or .tex, not '{extension}'.", nameof(path)),
         };
         Core.Exports.AtomicFile.WriteAllText(path, text);
-    }
-
-    /// <summary>Escapes text for LaTeX's text mode.</summary>
-    public static string EscapeLatex(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var sb = new StringBuilder(text.Length + 8);
-        foreach (var c in text)
-        {
-            sb.Append(c switch
-            {
-                '&' => "\\&",
-                '%' => "\\%",
-                '$' => "\\$",
-                '#' => "\\#",
-                '_' => "\\_",
-                '{' => "\\{",
-                '}' => "\\}",
-                '~' => "\\textasciitilde{}",
-                '^' => "\\textasciicircum{}",
-                '\\' => "\\textbackslash{}",
-                '<' => "\\textless{}",
-                '>' => "\\textgreater{}",
-                '|' => "\\textbar{}",
-                // A line break would end the row in the source; inside a cell it is just a space.
-                '\r' or '\n' => " ",
-                _ => c.ToString(),
-            });
-        }
-        return sb.ToString();
     }
 
     private static void AppendCsvLine(StringBuilder sb, IEnumerable<string> fields)
@@ -141,32 +107,22 @@ public static class TableExporter
         _ => throw new InvalidOperationException($"unexpected cell type {cell.GetType().Name}."),
     };
 
-    private static string FormatLatex(object? cell, string? numberFormat)
+    private static string FormatLatex(object? cell, bool pValue) => cell switch
     {
-        switch (cell)
-        {
-            case null:
-                return "";
-            case string s:
-                return EscapeLatex(s);
-            case bool b:
-                return b ? "true" : "false";
-        }
-        var value = Convert.ToDouble(cell, CultureInfo.InvariantCulture);
-        if (double.IsNaN(value)) return "NaN";
-        if (double.IsPositiveInfinity(value)) return "$\\infty$";
-        if (double.IsNegativeInfinity(value)) return "$-\\infty$";
-        var text = numberFormat is not null && cell is float or double or decimal or Half
-            ? ((IFormattable)cell).ToString(numberFormat, CultureInfo.InvariantCulture)
-            : FormatPlain(cell);
-        // "-" in text mode is a hyphen; a number's sign should be a minus. Exponents ("1E-05") are escaped alike.
-        return EscapeLatex(text).Replace("-", "$-$", StringComparison.Ordinal);
-    }
+        null => "",
+        string s => LatexText.Escape(s),
+        bool b => b ? "true" : "false",
+        // A float's shortest text is the decimal it stands for (0.1f, not 0.100000001490116), which the rounding should see.
+        float f => Measured(double.Parse(f.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture), pValue),
+        Half h => Measured(double.Parse(h.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture), pValue),
+        double or decimal => Measured(Convert.ToDouble(cell, CultureInfo.InvariantCulture), pValue),
+        IFormattable integer => LatexText.Integer(integer),
+        _ => throw new InvalidOperationException($"unexpected cell type {cell.GetType().Name}."),
+    };
 
-    private static string CheckLabel(string label)
-    {
-        if (label.Length == 0 || !label.All(c => char.IsAsciiLetterOrDigit(c) || c is ':' or '-' or '.' or '/'))
-            throw new ArgumentException($"LaTeX label '{label}' may hold only ASCII letters, digits and : - . /", nameof(label));
-        return label;
-    }
+    private static string Measured(double value, bool pValue) => pValue ? LatexText.PValue(value) : LatexText.Number(value);
+
+    /// <summary>True for a header that names a p- or q-value: one of its words (split at anything not a letter or digit) is p, q, pvalue or qvalue.</summary>
+    private static bool IsPValueHeader(string header) =>
+        Regex.Split(header.ToLowerInvariant(), "[^a-z0-9]+").Any(w => w is "p" or "q" or "pvalue" or "qvalue");
 }

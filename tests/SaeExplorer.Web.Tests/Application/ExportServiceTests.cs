@@ -48,6 +48,14 @@ public sealed class ExportServiceTests
         Assert.Contains(@"\caption{Counts}", Encoding.UTF8.GetString(tex.Content));
     }
 
+    [Fact]
+    public void A_latex_export_without_a_caption_is_captioned_from_its_stem()
+    {
+        // "feature 12 (novice vs expert)" is the stem feature_12__novice_vs_expert_: its label needs a caption to refer to.
+        var tex = ExportService.Table(new Table(["n"], [[1]]), TableFormat.Latex, ExportService.Stem("feature 12 (novice vs expert)"));
+        Assert.Contains("\\caption{Feature 12 novice vs expert}\\label{tab:feature_12__novice_vs_expert_}\n", Encoding.UTF8.GetString(tex.Content));
+    }
+
     [Theory]
     [InlineData("feature 12 (novice vs expert)", "feature_12__novice_vs_expert_")]
     [InlineData("umap-features", "umap-features")]

@@ -54,8 +54,11 @@ public static class ContrastTables
 
     /// <summary>
     /// A booktabs table of the first <paramref name="top"/> latents in report order: presence rates, log₂ odds ratio,
-    /// Fisher q, mean difference, rank-biserial r and Mann–Whitney q. Needs <c>\usepackage{booktabs}</c>. Condition
-    /// names and the caption are escaped; the label is used verbatim.
+    /// Fisher q, mean difference, rank-biserial r and Mann–Whitney q, laid out by <see cref="LatexTable.Write"/> (a
+    /// <c>table</c> float with the caption above, or a <c>longtable</c> past <see cref="LatexTable.MaxTabularRows"/>
+    /// rows; the first line names the packages needed). Percentages have one decimal, log₂ OR and r two, q-values are
+    /// written by <see cref="LatexText.PValue"/> and the mean difference to three significant digits, since activation
+    /// scales differ between SAEs. Condition names and the caption are escaped; the label is checked by <see cref="LatexText.Label"/>.
     /// </summary>
     public static string ToLatex(ContrastStatisticsReport report, int top = 20, string? caption = null, string? label = null)
     {
@@ -63,37 +66,16 @@ public static class ContrastTables
         string a = LatexText.Escape(report.A.Name);
         string b = LatexText.Escape(report.B.Name);
         caption ??= $"Latents that differ most between {report.A.Name} ({report.A.PromptCount} prompts) and {report.B.Name} ({report.B.PromptCount} prompts), by Fisher q (Benjamini--Hochberg over {report.FeatureCount.ToString("N0", CultureInfo.InvariantCulture)} latents).";
-        var sb = new StringBuilder();
-        sb.Append("\\begin{table}[t]\n\\centering\n");
-        sb.Append("\\begin{tabular}{rrrrrrrr}\n\\toprule\n");
-        sb.Append($"Latent & \\% active {a} & \\% active {b} & $\\log_2$ OR & Fisher $q$ & $\\Delta$ mean & $r_{{rb}}$ & MW $q$ \\\\\n\\midrule\n");
-        foreach (var f in report.Features.Take(top))
-        {
-            sb.Append(Int(f.Feature)).Append(" & ")
-                .Append(Fixed(100 * f.PresenceRateA, 1)).Append(" & ")
-                .Append(Fixed(100 * f.PresenceRateB, 1)).Append(" & ")
-                .Append(Fixed(f.Log2OddsRatio, 2)).Append(" & ")
-                .Append(LatexText.PValue(f.FisherQ)).Append(" & ")
-                .Append(Fixed(f.MeanDifference, 3)).Append(" & ")
-                .Append(Fixed(f.RankBiserial, 2)).Append(" & ")
-                .Append(LatexText.PValue(f.MannWhitneyQ)).Append(" \\\\\n");
-        }
-        sb.Append("\\bottomrule\n\\end{tabular}\n");
-        sb.Append("\\caption{").Append(LatexText.Escape(caption)).Append("}\n");
-        if (label is not null)
-            sb.Append("\\label{").Append(label).Append("}\n");
-        sb.Append("\\end{table}\n");
-        return sb.ToString();
+        string[] header = ["Latent", $"\\% active {a}", $"\\% active {b}", "$\\log_2$ OR", "Fisher $q$", "$\\Delta$ mean", "$r_{rb}$", "MW $q$"];
+        var rows = report.Features.Take(top).Select(f => (IReadOnlyList<string>)
+        [
+            Int(f.Feature), LatexText.Fixed(100 * f.PresenceRateA, 1), LatexText.Fixed(100 * f.PresenceRateB, 1), LatexText.Fixed(f.Log2OddsRatio, 2),
+            LatexText.PValue(f.FisherQ), LatexText.Number(f.MeanDifference), LatexText.Fixed(f.RankBiserial, 2), LatexText.PValue(f.MannWhitneyQ),
+        ]).ToList();
+        return LatexTable.Write("rrrrrrrr", header, rows, caption, label);
     }
 
     private static string Int(int v) => v.ToString(CultureInfo.InvariantCulture);
 
     private static string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-
-    // Minus as $-$ so it typesets as a minus sign, not a hyphen.
-    private static string Fixed(double v, int digits)
-    {
-        string s = Math.Abs(v).ToString("F" + digits, CultureInfo.InvariantCulture);
-        return v < 0 && s.Any(c => c is >= '1' and <= '9') ? "$-$" + s : s;
-    }
 }

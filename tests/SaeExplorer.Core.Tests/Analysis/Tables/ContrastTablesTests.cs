@@ -48,19 +48,10 @@ public sealed class ContrastTablesTests
         Assert.Contains("\\bottomrule", tex);
         Assert.Contains("\\% active a\\_b \\& c", tex);
         Assert.DoesNotContain("a_b & c", tex);
-        Assert.Contains("\\label{tab:contrast}", tex);
+        Assert.Contains("\\caption{Latents that differ most between a\\_b \\& c (3 prompts) and plain (3 prompts), by Fisher q (Benjamini--Hochberg over 4 latents).}\\label{tab:contrast}\n\\begin{tabular}", tex);
+        Assert.StartsWith("% needs \\usepackage{booktabs}\n\\begin{table}[t]\n", tex);
         // Header + 2 rows end with \\.
         Assert.Equal(3, tex.Split('\n').Count(l => l.EndsWith("\\\\", StringComparison.Ordinal)));
-        Assert.StartsWith("2 & 100.0 & 0.0 & ", tex.Split('\n').First(l => l.StartsWith("2 &", StringComparison.Ordinal)));
-    }
-
-    [Fact]
-    public void Latex_helpers()
-    {
-        Assert.Equal("50\\% \\$x\\$ \\{y\\} \\#1 \\textasciitilde{}\\textasciicircum{}\\textbackslash{}", LatexText.Escape("50% $x$ {y} #1 ~^\\"));
-        Assert.Equal("0.049", LatexText.PValue(0.0490));
-        Assert.Equal("$1.2\\times10^{-5}$", LatexText.PValue(1.23e-5));
-        Assert.Equal("$1.0\\times10^{-3}$", LatexText.PValue(0.000999999));
-        Assert.Equal("$<10^{-300}$", LatexText.PValue(0));
+        Assert.Equal("2 & 100.0 & 0.0 & 5.61 & 0.400 & 2 & 1.00 & 0.254 \\\\", tex.Split('\n').First(l => l.StartsWith("2 &", StringComparison.Ordinal)));
     }
 }
