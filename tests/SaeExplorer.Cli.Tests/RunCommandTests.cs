@@ -98,7 +98,9 @@ public sealed class RunCommandTests
         }
         Assert.False(File.Exists(Path.Combine(output, "feature_diff.json")));
 
-        var resumed = Saex.Run(RunArgs(store, output));
+        // Resumed at the batch size it was killed at: the batch size is part of the cache key, so another would
+        // compute every prompt again (its last bits differ).
+        var resumed = Saex.Run(RunArgs(store, output, "--batch-size", "1"));
 
         Assert.True(resumed.ExitCode == 0, resumed.StdErr);
         var stored = int.Parse(Regex.Match(resumed.StdErr, @"300 prompts: (\d+) already in").Groups[1].Value);

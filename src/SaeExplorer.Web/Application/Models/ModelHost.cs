@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using Microsoft.Extensions.Options;
 using SaeExplorer.Demo;
 using SaeExplorer.Inference.Live;
@@ -43,7 +44,10 @@ public sealed class ModelHost(LiveModelService models, IOptions<SaeExplorerOptio
         {
             try
             {
-                await LoadAsync(InitialSpec, CancellationToken.None);
+                if (!string.IsNullOrWhiteSpace(_options.Model))
+                    await LoadAsync(ConfiguredSpec(), CancellationToken.None);
+                else
+                    await LoadRememberedOrDemoAsync();
             }
             catch (Exception e)
             {
@@ -56,7 +60,52 @@ public sealed class ModelHost(LiveModelService models, IOptions<SaeExplorerOptio
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Loads <paramref name="spec"/> (null: create the demo first); the previous model serves until the new one is in.</summary>
+    /// <summary>
+    /// Loads what the user chose in Settings and remembers it in the data folder, so the next start loads it again (the
+    /// demo, null, is remembered by forgetting the last model).
+    /// </summary>
+    public async Task<ModelInfo> LoadChosenAsync(ModelSpec? spec, CancellationToken cancellation)
+    {
+        var info = await LoadAsync(spec, cancellation);
+        var dataDirectory = _options.ResolveDataDirectory();
+        if (spec is null)
+            RememberedModel.Forget(dataDirectory);
+        else
+            new RememberedModel(spec.Model.Directory, spec.Sae.Path, spec.Layer, spec.Device.ToString(), spec.DType.Name()).Write(dataDirectory);
+        return info;
+    }
+
+    /// <summary>
+    /// The model last chosen in Settings, or the demo when there is none; a remembered model that cannot be loaded any
+    /// more (moved, outside the allowed roots now) leaves the demo loaded and says why, and stays remembered: a disk that
+    /// is back next time should not have cost the user their setting.
+    /// </summary>
+    private async Task LoadRememberedOrDemoAsync()
+    {
+        var dataDirectory = _options.ResolveDataDirectory();
+        var remembered = RememberedModel.Read(dataDirectory, out var unreadable);
+        string? why = unreadable;
+        if (remembered is not null)
+        {
+            try
+            {
+                var spec = ModelSpec.Resolve(paths.Resolve(remembered.Model, "model"), paths.Resolve(remembered.Sae, "SAE"), remembered.Layer,
+                    ComputeDevice.Parse(remembered.Device), ComputeDTypes.Parse(remembered.DType));
+                await LoadAsync(spec, CancellationToken.None);
+                return;
+            }
+            catch (Exception e) when (UserErrors.Is(e))
+            {
+                why = $"the model last loaded in Settings ({remembered.Model}, layer {remembered.Layer}) could not be loaded: {e.Message}";
+            }
+        }
+        var demo = await LoadAsync(null, CancellationToken.None);
+        if (why is not null)
+        {
+            logger.LogWarning("started on the demo model: {Reason}", why);
+            Set(new ModelStatus(ModelState.Ready, $"{Describe(demo)} — {why}", demo));
+        }
+    }
     public async Task<ModelInfo> LoadAsync(ModelSpec? spec, CancellationToken cancellation)
     {
         await _loading.WaitAsync(cancellation);
@@ -85,18 +134,13 @@ public sealed class ModelHost(LiveModelService models, IOptions<SaeExplorerOptio
         }
     }
 
-    /// <summary>The model of the configuration, or null for the demo.</summary>
-    private ModelSpec? InitialSpec
+    /// <summary>The model the configuration names (it wins over the one remembered from Settings).</summary>
+    private ModelSpec ConfiguredSpec()
     {
-        get
-        {
-            if (string.IsNullOrWhiteSpace(_options.Model))
-                return null;
-            if (string.IsNullOrWhiteSpace(_options.Sae) || _options.Layer is null)
-                throw new ArgumentException("SaeExplorer:Model is set but SaeExplorer:Sae or SaeExplorer:Layer is not; give all three (or none for the demo).");
-            return ModelSpec.Resolve(paths.Resolve(_options.Model, "model"), paths.Resolve(_options.Sae, "SAE"), _options.Layer.Value,
-                ComputeDevice.Parse(_options.Device), ComputeDTypes.Parse(_options.DType));
-        }
+        if (string.IsNullOrWhiteSpace(_options.Sae) || _options.Layer is null)
+            throw new ArgumentException("SaeExplorer:Model is set but SaeExplorer:Sae or SaeExplorer:Layer is not; give all three (or none for the demo).");
+        return ModelSpec.Resolve(paths.Resolve(_options.Model!, "model"), paths.Resolve(_options.Sae, "SAE"), _options.Layer.Value,
+            ComputeDevice.Parse(_options.Device), ComputeDTypes.Parse(_options.DType));
     }
 
     public static string Describe(ModelInfo info) =>

@@ -30,7 +30,7 @@ public sealed class ModelSettingsHandler(PathPolicy paths, ModelHost host) :
     {
         if (request.Settings is null)
         {
-            await host.LoadAsync(null, cancellationToken);
+            await host.LoadChosenAsync(null, cancellationToken);
             return [];
         }
         var problems = Validate(request.Settings, out var spec);
@@ -38,7 +38,7 @@ public sealed class ModelSettingsHandler(PathPolicy paths, ModelHost host) :
             return problems;
         try
         {
-            await host.LoadAsync(spec, cancellationToken);
+            await host.LoadChosenAsync(spec, cancellationToken);
             return [];
         }
         catch (SettingsException e)
