@@ -347,7 +347,7 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
         string runId = $"{started:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
         var id = spec.Identity;
         var run = new RunRecord(runId, spec.ExperimentName, spec.PromptSetHash, id.ModelFingerprint, id.SaeFingerprint, id.Layer, id.DType, id.ChatFormat,
-            id.BatchSize, spec.Pooling, started, null, RunStatus.Running, spec.PromptCount, 0, 0, null);
+            id.BatchSize, spec.Pooling, started, null, RunStatus.Running, spec.PromptCount, 0, 0, null, spec.ModelPath, spec.SaePath);
         Guard(() => _runs.Insert(WriteRun(run)));
         return run;
     }
@@ -579,6 +579,8 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
         ["computed_count"] = run.ComputedCount,
         ["cached_count"] = run.CachedCount,
         ["error"] = run.Error is null ? BsonValue.Null : new BsonValue(run.Error),
+        ["model_path"] = run.ModelPath is null ? BsonValue.Null : new BsonValue(run.ModelPath),
+        ["sae_path"] = run.SaePath is null ? BsonValue.Null : new BsonValue(run.SaePath),
     };
 
     private static RunRecord ReadRun(BsonDocument doc) => new(
@@ -600,7 +602,9 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
         doc["prompt_count"].AsInt32,
         doc["computed_count"].AsInt32,
         doc["cached_count"].AsInt32,
-        doc["error"].IsNull ? null : doc["error"].AsString);
+        doc["error"].IsNull ? null : doc["error"].AsString,
+        OptionalString(doc, "model_path"),
+        OptionalString(doc, "sae_path"));
 
     private static string? OptionalString(BsonDocument doc, string name) =>
         doc.TryGetValue(name, out var value) && value.IsString ? value.AsString : null;

@@ -32,7 +32,7 @@ public sealed class RunLifecycleTests
         {
             var id = spec.Identity;
             var run = new RunRecord($"run-{_runs.Count}", spec.ExperimentName, spec.PromptSetHash, id.ModelFingerprint, id.SaeFingerprint, id.Layer, id.DType,
-                id.ChatFormat, id.BatchSize, spec.Pooling, DateTimeOffset.UtcNow, null, RunStatus.Running, spec.PromptCount, 0, 0, null);
+                id.ChatFormat, id.BatchSize, spec.Pooling, DateTimeOffset.UtcNow, null, RunStatus.Running, spec.PromptCount, 0, 0, null, spec.ModelPath, spec.SaePath);
             return _runs[run.RunId] = run;
         }
 

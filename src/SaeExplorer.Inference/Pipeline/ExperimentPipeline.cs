@@ -100,7 +100,8 @@ public sealed class PreparedExperiment
     internal PreparedExperiment KeyedAs(CacheIdentity identity) => new(Request, Format, identity, Prompts, Encoded);
 
     /// <summary>The run record's description of this experiment.</summary>
-    public RunSpec Spec(string promptSetHash) => new(Request.PromptSet.Name, promptSetHash, Identity, Request.Pooling, Prompts.Count);
+    public RunSpec Spec(string promptSetHash) =>
+        new(Request.PromptSet.Name, promptSetHash, Identity, Request.Pooling, Prompts.Count, Request.Model.Directory, Request.Sae.Path);
 }
 
 /// <summary>One prompt of a finished run, in prompt-set order, with what the cache holds for it.</summary>

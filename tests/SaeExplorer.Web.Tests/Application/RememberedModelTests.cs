@@ -69,4 +69,23 @@ public sealed class RememberedModelTests
         }
         Assert.Equal(gone, RememberedModel.Read(tmp.Path, out _));
     }
+
+    [Fact]
+    public async Task Loading_a_runs_model_takes_its_paths_layer_and_dtype_and_a_run_without_paths_says_so()
+    {
+        using var tmp = FixturePaths.NewTempDirectory();
+        var (host, models) = Start(tmp.Path);
+        using (models)
+        {
+            var handler = new ModelSettingsHandler(new PathPolicy([FixturePaths.Fixtures]), host);
+            var setup = new SaeExplorer.Web.Application.Runs.RunSetup("tiny", "goodfire_l2.pt", 1, "Llama31", Core.Features.PoolingMethod.Max, "bfloat16", 8, FixturePaths.TinyModel, Sae);
+
+            Assert.Empty(await handler.Handle(new LoadRunModelCommand(setup), CancellationToken.None));
+            var loaded = models.Current!.Spec;
+            Assert.Equal((FixturePaths.TinyModel, Sae, 1, Runs.Settings.ComputeDType.BFloat16), (loaded.Model.Directory, loaded.Sae.Path, loaded.Layer, loaded.DType));
+
+            var problem = Assert.Single(await handler.Handle(new LoadRunModelCommand(setup with { ModelPath = null }), CancellationToken.None));
+            Assert.Equal("this run was recorded before runs kept where their model and SAE were; load them in Settings.", problem.Message);
+        }
+    }
 }

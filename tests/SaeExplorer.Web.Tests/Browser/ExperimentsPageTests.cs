@@ -25,6 +25,8 @@ public sealed partial class ExperimentsPageTests(DashboardFixture dashboard)
         var page = await dashboard.NewPageAsync("/experiments");
         var row = Row(page, dashboard.BuiltInRunId!);
         await Assertions.Expect(row.GetByTestId("run-status")).ToHaveTextAsync("completed");
+        // Runs can be told apart: what they read and how (#14 A6).
+        await Assertions.Expect(row.GetByTestId("run-setup")).ToHaveTextAsync(new Regex(@"^demo model · SAE \S+ · layer 2 · Llama\S+ · [a-z ]+ · float32 · batch 8$"));
         Assert.Equal(300, await IntAsync(row.GetByTestId("run-prompts")));
         // The fixture's store started empty, so its first run of the set computed every prompt.
         Assert.Equal(300, await IntAsync(row.GetByTestId("run-computed")));
@@ -134,8 +136,10 @@ public sealed partial class ExperimentsPageTests(DashboardFixture dashboard)
             MimeType = "application/json",
             Buffer = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(set),
         });
-        await Assertions.Expect(page.GetByTestId("import-error")).ToHaveCountAsync(0);
         var listed = page.GetByTestId("prompt-set").Filter(new() { Has = page.GetByTestId("prompt-set-name").Filter(new() { HasTextRegex = new($"^{name}$") }) });
+        // Either the set is listed or the import says why not (its text then shows in the failure).
+        await listed.Or(page.GetByTestId("import-error")).First.WaitForAsync();
+        await Assertions.Expect(page.GetByTestId("import-error")).ToHaveCountAsync(0);
         await Assertions.Expect(listed.GetByTestId("prompt-set-size")).ToHaveTextAsync("2 conditions × 600 topics = 1200 prompts");
         await page.GetByTestId("run-experiment").ClickAsync(new() { Timeout = 120_000 });
         var progress = page.GetByTestId("run-progress-text");

@@ -19,10 +19,26 @@ public sealed record ValidateModelSettingsQuery(ModelSettings Settings) : IReque
 /// <summary>Loads the model of valid settings (null settings: the demo model); answers with the problems otherwise.</summary>
 public sealed record ApplyModelSettingsCommand(ModelSettings? Settings) : IRequest<IReadOnlyList<SettingsProblem>>;
 
+/// <summary>
+/// Loads the model, SAE and layer a run was made with, in the run's dtype on the device in use now, checked as Settings
+/// checks them (allowed roots, widths, the SAE's own layer); answers with the problems otherwise.
+/// </summary>
+public sealed record LoadRunModelCommand(Runs.RunSetup Setup) : IRequest<IReadOnlyList<SettingsProblem>>;
+
 public sealed class ModelSettingsHandler(PathPolicy paths, ModelHost host) :
     IRequestHandler<ValidateModelSettingsQuery, IReadOnlyList<SettingsProblem>>,
-    IRequestHandler<ApplyModelSettingsCommand, IReadOnlyList<SettingsProblem>>
+    IRequestHandler<ApplyModelSettingsCommand, IReadOnlyList<SettingsProblem>>,
+    IRequestHandler<LoadRunModelCommand, IReadOnlyList<SettingsProblem>>
 {
+    public ValueTask<IReadOnlyList<SettingsProblem>> Handle(LoadRunModelCommand request, CancellationToken cancellationToken)
+    {
+        var setup = request.Setup;
+        if (setup.ModelPath is null || setup.SaePath is null)
+            return ValueTask.FromResult<IReadOnlyList<SettingsProblem>>([new SettingsProblem("model", "this run was recorded before runs kept where their model and SAE were; load them in Settings.")]);
+        var device = host.Status.Info?.Spec.Device.ToString() ?? "cpu";
+        return Handle(new ApplyModelSettingsCommand(new ModelSettings(setup.ModelPath, setup.SaePath, setup.Layer, device, setup.DType, null)), cancellationToken);
+    }
+
     public ValueTask<IReadOnlyList<SettingsProblem>> Handle(ValidateModelSettingsQuery request, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Validate(request.Settings, out _));
 

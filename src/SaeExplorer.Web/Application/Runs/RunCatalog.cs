@@ -27,7 +27,57 @@ public sealed record RunSnapshot(
     int CachedCount,
     string? Error,
     bool ResultInMemory,
-    bool MatchesLoadedModel);
+    bool MatchesLoadedModel,
+    RunSetup Setup,
+    string? NotOpenable = null);
+
+/// <summary>
+/// What a run read and how, to tell runs apart: the model and SAE (by folder or file name, or a short fingerprint for
+/// runs recorded before their paths were kept), the layer, chat format, pooling, dtype and batch size, and where the
+/// files were (so a run of another model can offer to load it).
+/// </summary>
+public sealed record RunSetup(string Model, string Sae, int Layer, string ChatFormat, PoolingMethod Pooling, string DType, int? BatchSize,
+    string? ModelPath, string? SaePath)
+{
+    /// <summary>One line for a picker or a table: "demo model · SAE goodfire_l2.pt · layer 2 · Llama31 · last token · float32".</summary>
+    public string Describe() =>
+        $"{Model} · SAE {Sae} · layer {Layer} · {ChatFormat} · {Live.PoolingNames.Of(Pooling)} · {DType}" +
+        (BatchSize is { } b ? $" · batch {b}" : "");
+
+    public static RunSetup Of(RunRecord run, ModelInfo? loaded)
+    {
+        bool sameModel = loaded is not null && run.ModelFingerprint == loaded.ModelFingerprint;
+        bool sameSae = loaded is not null && run.SaeFingerprint == loaded.SaeFingerprint;
+        string model = sameModel && loaded!.Spec.IsDemo ? "demo model"
+            : run.ModelPath is { } m ? Path.GetFileName(Path.TrimEndingDirectorySeparator(m))
+            : sameModel ? Path.GetFileName(Path.TrimEndingDirectorySeparator(loaded!.Spec.Model.Directory))
+            : "model " + Short(run.ModelFingerprint);
+        string sae = run.SaePath is { } s ? Path.GetFileName(Path.TrimEndingDirectorySeparator(s))
+            : sameSae ? Path.GetFileName(Path.TrimEndingDirectorySeparator(loaded!.Spec.Sae.Path))
+            : Short(run.SaeFingerprint);
+        return new RunSetup(model, sae, run.Layer, run.ChatFormat, run.Pooling, run.DType?.Name() ?? "dtype not recorded", run.BatchSize, run.ModelPath, run.SaePath);
+    }
+
+    /// <summary>Why a run cannot be opened with the model now loaded (null when it can): which of model, SAE and layer differ.</summary>
+    public static string? WhyNotOpenable(RunRecord run, ModelInfo? loaded)
+    {
+        if (loaded is null)
+            return "no model is loaded yet.";
+        var differ = new List<string>();
+        if (run.ModelFingerprint != loaded.ModelFingerprint)
+            differ.Add("another model");
+        if (run.SaeFingerprint != loaded.SaeFingerprint)
+            differ.Add("another SAE");
+        if (run.Layer != loaded.Spec.Layer)
+            differ.Add($"layer {run.Layer} (layer {loaded.Spec.Layer} is loaded)");
+        if (differ.Count == 0)
+            return null;
+        return $"made with {string.Join(" and ", differ)}: load its model, SAE and layer in Settings to open it.";
+    }
+
+    /// <summary>The start of a fingerprint's hash, enough to tell files apart by eye.</summary>
+    private static string Short(string fingerprint) => fingerprint[(fingerprint.IndexOf(':') + 1)..][..Math.Min(12, fingerprint.Length - fingerprint.IndexOf(':') - 1)];
+}
 
 /// <summary>A finished run's data, with the prompt set and the model it was computed with.</summary>
 public sealed class RunData(string runId, PromptSet promptSet, ExperimentResult result, ModelInfo model)
@@ -222,8 +272,8 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
             }
             var (record, identity, set) = _lifecycle.Reopen(runId);
             var model = models.Current ?? throw new RefusedException("no model is loaded yet.");
-            if (!MadeWith(record, model))
-                throw new RefusedException($"run {runId} was made with another model, SAE or layer than the one loaded; load that model in Settings to open it.");
+            if (RunSetup.WhyNotOpenable(record, model) is { } why)
+                throw new RefusedException($"run {runId} was {why}");
             // Tokenizing 300 prompts is CPU work, off the circuit's thread; no tensor is involved.
             var result = await Task.Run(() =>
                 ExperimentPipeline.Reopen(runId, identity, Request(model.Spec, set, identity.ChatFormat, record.Pooling, identity.DType), store), cancellation);
@@ -248,17 +298,13 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
         bool inMemory;
         lock (_gate)
             inMemory = _results.ContainsKey(r.RunId);
-        bool matches = loaded is not null && MadeWith(r, loaded);
+        bool matches = RunSetup.WhyNotOpenable(r, loaded) is null;
         int done = r.Status == RunStatus.Completed ? r.PromptCount : r.ComputedCount;
         // This process holds the store's lock, so a "running" record that is not one of ours is a run whose process died.
         string stage = r.Status == RunStatus.Running && !IsActive(r.RunId) ? "interrupted" : r.Status.ToString().ToLowerInvariant();
         return new RunSnapshot(r.RunId, r.ExperimentName, r.Status, stage, done, r.PromptCount, r.StartedAt, r.FinishedAt,
-            r.PromptCount, r.ComputedCount, r.CachedCount, r.Error, inMemory, matches);
+            r.PromptCount, r.ComputedCount, r.CachedCount, r.Error, inMemory, matches, RunSetup.Of(r, loaded), RunSetup.WhyNotOpenable(r, loaded));
     }
-
-    /// <summary>Whether a run read this model and SAE at this layer (its dtype may differ: the run is opened in its own).</summary>
-    private static bool MadeWith(RunRecord run, ModelInfo model) =>
-        run.ModelFingerprint == model.ModelFingerprint && run.SaeFingerprint == model.SaeFingerprint && run.Layer == model.Spec.Layer;
 
     private bool IsActive(string runId)
     {

@@ -6,6 +6,7 @@ using MudBlazor;
 using SaeExplorer.Core.Features;
 using SaeExplorer.Runs;
 using SaeExplorer.Web.Application.Experiments;
+using SaeExplorer.Web.Application.Models;
 using SaeExplorer.Web.Application.Runs;
 
 namespace SaeExplorer.Web.Components.Pages.Experiments;
@@ -30,6 +31,7 @@ public sealed partial class Experiments : IDisposable
     private PoolingMethod _pooling = PoolingMethod.User;
     private string _chatFormat = "auto";
     private bool _starting;
+    private bool _loadingModel;
     private string? _runError;
     private string? _importError;
 
@@ -138,6 +140,25 @@ public sealed partial class Experiments : IDisposable
         await LoadSetsAsync();
         _selected = name;
         Snackbar.Add($"Saved prompt set '{name}'; it is selected for the next run.", Severity.Success);
+    }
+
+    /// <summary>Loads the model, SAE and layer a run was made with (checked as Settings checks them), so the run can be opened.</summary>
+    private async Task LoadModelOfAsync(RunSnapshot run)
+    {
+        _loadingModel = true;
+        try
+        {
+            var problems = await Mediator.Send(new LoadRunModelCommand(run.Setup));
+            if (problems.Count > 0)
+                Snackbar.Add($"Cannot load the model of run {run.RunId}: {string.Join(" ", problems.Select(p => p.Message))}", Severity.Error);
+            else
+                Snackbar.Add($"Loaded the model of run {run.RunId}.", Severity.Success);
+            _runs = (await Mediator.Send(new ListRunsQuery())).ToList();
+        }
+        finally
+        {
+            _loadingModel = false;
+        }
     }
 
     private void Open(string runId, string page)

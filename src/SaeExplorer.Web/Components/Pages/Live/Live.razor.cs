@@ -12,8 +12,7 @@ public sealed partial class Live : IDisposable
     public static readonly (string Value, string Name)[] ChatFormatChoices =
         [("auto", "auto (from the model)"), ("llama3.1", "Llama 3.1/3.3 Instruct"), ("llama3", "Llama 3.0 Instruct"), ("none", "none (raw text)")];
 
-    public static readonly (PoolingMethod Value, string Name)[] PoolingChoices =
-        [(PoolingMethod.Max, "max over tokens"), (PoolingMethod.User, "max over your message"), (PoolingMethod.Mean, "mean over tokens"), (PoolingMethod.Last, "last token")];
+    public static readonly (PoolingMethod Value, string Name)[] PoolingChoices = PoolingNames.All;
 
     [Inject] private IMediator Mediator { get; set; } = null!;
 
@@ -30,7 +29,7 @@ public sealed partial class Live : IDisposable
     private bool _busy;
     private readonly LatestOnly _requests = new();
 
-    public static string PoolingName(PoolingMethod pooling) => PoolingChoices.First(c => c.Value == pooling).Name;
+    public static string PoolingName(PoolingMethod pooling) => PoolingNames.Of(pooling);
 
     protected override async Task OnInitializedAsync()
     {
