@@ -76,6 +76,7 @@ public static class Extensions
         builder.Services.AddMudServices();
         builder.Services.AddScoped<BrowserInterop>();
         builder.Services.AddScoped<RunSelection>();
+        builder.Services.AddScoped<AddressState>();
         return builder;
     }
 

@@ -20,6 +20,27 @@ public sealed partial class ComparePageTests(DashboardFixture dashboard)
     }
 
     [Fact]
+    public async Task The_run_conditions_and_pooling_live_in_the_address_and_survive_a_reload()
+    {
+        var page = await OpenAsync();
+        string run = dashboard.BuiltInRunId!;
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($@"/compare\?run={run}&a=standard&b=rest&pooling=user$"));
+
+        await page.GetByTestId("condition-a").ClickAsync();
+        await page.Locator(".mud-popover-open").GetByText("expert", new() { Exact = true }).ClickAsync();
+        await page.GetByTestId("pooling").ClickAsync();
+        await page.Locator(".mud-popover-open").GetByText("mean over tokens", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($@"/compare\?run={run}&a=expert&b=rest&pooling=mean$"));
+
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("contrast-summary")).ToContainTextAsync("expert", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("condition-a")).ToContainTextAsync("expert");
+        await Assertions.Expect(page.GetByTestId("pooling")).ToContainTextAsync("mean over tokens");
+        await Assertions.Expect(page.GetByTestId("run-picker")).ToContainTextAsync(run);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Compare_shows_six_conditions_counts_and_a_differential_table_linking_to_features()
     {
         var page = await OpenAsync();

@@ -115,7 +115,7 @@ public sealed class UmapPageTests(DashboardFixture dashboard)
         await page.GetByTestId("export-umap-metrics").Locator("button").ClickAsync();
         var csv = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-umap-metrics-csv").ClickAsync());
         var lines = (await File.ReadAllTextAsync((await csv.PathAsync())!)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
-        Assert.Equal("map,metric,silhouette_original,knn_accuracy_original,silhouette_embedding,knn_accuracy_embedding,trustworthiness,knn_preservation,k", lines[0]);
+        Assert.Equal("map,metric,silhouette_original,knn_accuracy_original,silhouette_embedding,knn_accuracy_embedding,trustworthiness,knn_preservation,k,trustworthiness_k", lines[0]);
         Assert.Equal(3, lines.Count);
         Assert.StartsWith("activations,euclidean,", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("features,cosine,", lines[2], StringComparison.Ordinal);

@@ -57,6 +57,22 @@ public sealed partial class Compare : IDisposable
     private string DifferentialCaption =>
         _comparison is { } c ? $"Features that differ between {c.Summary.Contrast.A} and {c.Summary.Contrast.BName} ({Live.Live.PoolingName(_pooling)} pooling)." : "";
 
+    [Inject] private AddressState Address { get; set; } = null!;
+
+    [SupplyParameterFromQuery(Name = "a")] public string? AFromAddress { get; set; }
+    [SupplyParameterFromQuery(Name = "b")] public string? BFromAddress { get; set; }
+    [SupplyParameterFromQuery(Name = "pooling")] public string? PoolingFromAddress { get; set; }
+
+    protected override void OnInitialized()
+    {
+        _a = AFromAddress;
+        _b = BFromAddress ?? _b;
+        _pooling = AddressState.Pooling(PoolingFromAddress) ?? _pooling;
+    }
+
+    /// <summary>The comparison shown, in the address.</summary>
+    private void KeepInAddress() => Address.Set(("a", _a), ("b", _b), ("pooling", AddressState.Name(_pooling)));
+
     private async Task OnRunChanged(string runId)
     {
         _runId = runId;
@@ -73,6 +89,7 @@ public sealed partial class Compare : IDisposable
             _b = Contrast.RestName;
         _diffA = outline.DefaultDiffA;
         _diffB = outline.DefaultDiffB;
+        KeepInAddress();
         await Task.WhenAll(LoadCountsAsync(), LoadComparisonAsync(), LoadDiffAsync());
     }
 
@@ -81,18 +98,21 @@ public sealed partial class Compare : IDisposable
         _a = value;
         if (_b == value)
             _b = Contrast.RestName;
+        KeepInAddress();
         await LoadComparisonAsync();
     }
 
     private Task OnBChanged(string value)
     {
         _b = value;
+        KeepInAddress();
         return LoadComparisonAsync();
     }
 
     private Task OnPoolingChanged(PoolingMethod value)
     {
         _pooling = value;
+        KeepInAddress();
         return Task.WhenAll(LoadCountsAsync(), LoadComparisonAsync());
     }
 

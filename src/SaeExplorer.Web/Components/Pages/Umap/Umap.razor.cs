@@ -11,6 +11,9 @@ public sealed partial class Umap : IDisposable
 {
     [Inject] private IMediator Mediator { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
+    [Inject] private AddressState Address { get; set; } = null!;
+
+    [SupplyParameterFromQuery(Name = "pooling")] public string? PoolingFromAddress { get; set; }
 
     private string? _runId;
     private PoolingMethod _pooling = PoolingMethod.User;
@@ -19,15 +22,19 @@ public sealed partial class Umap : IDisposable
     private bool _busy;
     private readonly LatestOnly _requests = new();
 
+    protected override void OnInitialized() => _pooling = AddressState.Pooling(PoolingFromAddress) ?? _pooling;
+
     private Task OnRunChanged(string runId)
     {
         _runId = runId;
+        Address.Set(("pooling", AddressState.Name(_pooling)));
         return LoadAsync();
     }
 
     private Task OnPoolingChanged(PoolingMethod pooling)
     {
         _pooling = pooling;
+        Address.Set(("pooling", AddressState.Name(pooling)));
         return LoadAsync();
     }
 
