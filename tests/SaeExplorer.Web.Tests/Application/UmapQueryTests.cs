@@ -51,7 +51,7 @@ public sealed class UmapQueryTests
         var spec = new ModelSpec(new ModelSource("/models/test", DModel, 4, 128256, 128, () => "model-fp"),
             new SaeSource("goodfire", "/saes/test.pt", "/saes/test.pt", ["/saes/test.pt"], DModel, DSae, "standard", null, null, () => "sae-fp"), 2, ComputeDevice.Cpu, ComputeDType.Float32);
         var model = new ModelInfo(spec, DModel, 4, DSae, "relu", "none", 128, "model-fp", "sae-fp");
-        return new RunData(runId, set, result, model);
+        return new RunData(runId, set, result, model, PoolingMethod.Last, ComputeDType.Float32, 8);
     }
 
     private sealed class Runs(RunData data) : IRunDataSource

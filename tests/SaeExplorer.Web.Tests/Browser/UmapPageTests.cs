@@ -89,8 +89,10 @@ public sealed class UmapPageTests(DashboardFixture dashboard)
             await Assertions.Expect(hover).ToBeVisibleAsync(new() { Timeout = timeout });
             hoverText = await hover.TextContentAsync() ?? "";
             await page.Mouse.ClickAsync(x, y);
-        }, options => page.WaitForURLAsync(new Regex(@"/\?prompt="), options), "the Live page", TimeSpan.FromSeconds(15));
-        var prompt = Uri.UnescapeDataString(new Uri(page.Url).Query["?prompt=".Length..]);
+        }, options => page.WaitForURLAsync(new Regex(@"/\?run=[^&]+&id=[^&]+&pooling=user$"), options), "the Live page", TimeSpan.FromSeconds(15));
+        // Live shows the prompt as the run sent it and says so (#14 A4: it used the default chat format and no system prompt).
+        await Assertions.Expect(page.GetByTestId("live-from-run")).ToContainTextAsync($"of run {dashboard.BuiltInRunId} (seed-styles), as the run sent it");
+        var prompt = await page.GetByTestId("prompt-input").InputValueAsync();
         var userTexts = PromptSets.Expand(PromptSets.BuiltIn()).Select(p => p.Messages[^1].Content).ToHashSet();
         Assert.Contains(prompt, userTexts);
         // The hover label showed the same prompt (its text is cut after 90 characters).

@@ -79,13 +79,20 @@ public sealed record RunSetup(string Model, string Sae, int Layer, string ChatFo
     private static string Short(string fingerprint) => fingerprint[(fingerprint.IndexOf(':') + 1)..][..Math.Min(12, fingerprint.Length - fingerprint.IndexOf(':') - 1)];
 }
 
-/// <summary>A finished run's data, with the prompt set and the model it was computed with.</summary>
-public sealed class RunData(string runId, PromptSet promptSet, ExperimentResult result, ModelInfo model)
+/// <summary>
+/// A finished run's data, with the prompt set and the model it was computed with, and how it ran: the pooling it was
+/// started with, its dtype and batch size (the loaded model may be in another dtype: the run is opened in its own).
+/// </summary>
+public sealed class RunData(string runId, PromptSet promptSet, ExperimentResult result, ModelInfo model, PoolingMethod pooling, ComputeDType dtype, int? batchSize)
 {
     public string RunId { get; } = runId;
     public PromptSet PromptSet { get; } = promptSet;
     public ExperimentResult Result { get; } = result;
     public ModelInfo Model { get; } = model;
+    public PoolingMethod Pooling { get; } = pooling;
+    public ComputeDType DType { get; } = dtype;
+    /// <summary>Null for runs recorded before the batch size was kept.</summary>
+    public int? BatchSize { get; } = batchSize;
     public IReadOnlyList<string> ConditionOrder { get; } = promptSet.Conditions.Select(c => c.Name).ToList();
 
     /// <summary>Each prompt's features pooled the given way (from the cached token features: no model call).</summary>
@@ -241,7 +248,7 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
         if (task.IsCompletedSuccessfully)
         {
             lock (_gate)
-                _results[record.RunId] = new RunData(record.RunId, set, task.Result, model);
+                _results[record.RunId] = new RunData(record.RunId, set, task.Result, model, record.Pooling, record.DType!.Value, record.BatchSize);
         }
         else if (!task.IsCanceled)
         {
@@ -277,7 +284,7 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
             // Tokenizing 300 prompts is CPU work, off the circuit's thread; no tensor is involved.
             var result = await Task.Run(() =>
                 ExperimentPipeline.Reopen(runId, identity, Request(model.Spec, set, identity.ChatFormat, record.Pooling, identity.DType), store), cancellation);
-            var data = new RunData(runId, set, result, model);
+            var data = new RunData(runId, set, result, model, record.Pooling, identity.DType, identity.BatchSize);
             lock (_gate)
                 _results[runId] = data;
             return data;

@@ -19,6 +19,15 @@ public sealed partial class Live : IDisposable
     /// <summary>A prompt to start with (the UMAP page opens prompts here).</summary>
     [SupplyParameterFromQuery(Name = "prompt")] public string? InitialPrompt { get; set; }
 
+    /// <summary>A prompt of a run (?run=ID&amp;id=PROMPT), shown as the run sent it (the UMAP page opens its points so).</summary>
+    [SupplyParameterFromQuery(Name = "run")] public string? RunFromAddress { get; set; }
+
+    [SupplyParameterFromQuery(Name = "id")] public string? PromptIdFromAddress { get; set; }
+
+    [SupplyParameterFromQuery(Name = "pooling")] public string? PoolingFromAddress { get; set; }
+
+    private string? _fromRun;
+
     private string? _text;
     private string? _systemPrompt;
     private string _chatFormat = "auto";
@@ -33,7 +42,21 @@ public sealed partial class Live : IDisposable
 
     protected override async Task OnInitializedAsync()
     {
-        if (!string.IsNullOrWhiteSpace(InitialPrompt))
+        _pooling = AddressState.Pooling(PoolingFromAddress) ?? _pooling;
+        if (!string.IsNullOrWhiteSpace(RunFromAddress) && !string.IsNullOrWhiteSpace(PromptIdFromAddress))
+        {
+            try
+            {
+                var prompt = await Mediator.Send(new RunPromptQuery(RunFromAddress, PromptIdFromAddress, AddressState.Pooling(PoolingFromAddress)));
+                (_text, _systemPrompt, _chatFormat, _pooling, _fromRun) = (prompt.Text, prompt.SystemPrompt, prompt.ChatFormat, prompt.Pooling, prompt.Note);
+                await AnalyzeAsync();
+            }
+            catch (UserError e)
+            {
+                _error = e.Message;
+            }
+        }
+        else if (!string.IsNullOrWhiteSpace(InitialPrompt))
         {
             _text = InitialPrompt;
             await AnalyzeAsync();

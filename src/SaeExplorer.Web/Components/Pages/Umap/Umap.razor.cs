@@ -62,7 +62,9 @@ public sealed partial class Umap : IDisposable
         _busy = false;
     }
 
-    private void OpenOnLivePage(UmapPoint point) => Navigation.NavigateTo("/?prompt=" + Uri.EscapeDataString(point.UserText));
+    /// <summary>Opens the point's prompt on Live as the run sent it (chat format, system prompt) with this map's pooling.</summary>
+    private void OpenOnLivePage(UmapPoint point) =>
+        Navigation.NavigateTo($"/?run={Uri.EscapeDataString(_view!.RunId)}&id={Uri.EscapeDataString(point.PromptId)}&pooling={AddressState.Name(_pooling)}");
 
     /// <summary>The displayed rows: each metric for the activations map and the features map.</summary>
     private static IEnumerable<(string Label, double?[] Values)> MetricRows(UmapView v)
