@@ -20,7 +20,47 @@ public sealed record ConditionDistribution(
     IReadOnlyList<double> Values);
 
 /// <summary>One latent across all conditions (in order of first appearance).</summary>
-public sealed record FeatureDistribution(int Feature, IReadOnlyList<ConditionDistribution> Conditions);
+public sealed record FeatureDistribution(int Feature, IReadOnlyList<ConditionDistribution> Conditions)
+{
+    /// <summary>
+    /// One set of histogram bins for the active values of every condition, so that per-condition bars can be compared
+    /// bar by bar (each condition binned on its own gave bars of different widths); null when the latent is never active.
+    /// </summary>
+    public HistogramBins? SharedBins(int count = 20) => HistogramBins.Spanning(Conditions.SelectMany(c => c.Values).Where(v => v > 0), count);
+}
+
+/// <summary>Equal-width bins from <see cref="Start"/>: <see cref="Count"/> of width <see cref="Size"/>, the last one holding the largest value.</summary>
+public sealed record HistogramBins(double Start, double Size, int Count)
+{
+    public double End => Start + Size * Count;
+
+    /// <summary>
+    /// <paramref name="count"/> bins from the smallest to the largest of <paramref name="values"/> (the largest falls in
+    /// the last bin, not past it); a single distinct value gets one bin of width 1 around it. Null without values.
+    /// </summary>
+    public static HistogramBins? Spanning(IEnumerable<double> values, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        foreach (var v in values)
+        {
+            if (!double.IsFinite(v))
+                continue;
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+        if (min > max)
+            return null;
+        if (min == max)
+            return new HistogramBins(min - 0.5, 1, 1);
+        // Widened by a hair so the largest value is inside the last bin's half-open interval.
+        double size = (max - min) / count * (1 + 1e-9);
+        return new HistogramBins(min, size, count);
+    }
+
+    /// <summary>The bin <paramref name="value"/> falls in (start inclusive, end exclusive), or -1 outside.</summary>
+    public int IndexOf(double value) => value < Start || value >= End ? -1 : Math.Min(Count - 1, (int)((value - Start) / Size));
+}
 
 /// <summary>Per-condition distributions of chosen latents over pooled prompts — the input to auto-interpretation.</summary>
 public static class FeatureDistributions

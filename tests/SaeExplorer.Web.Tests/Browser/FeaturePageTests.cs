@@ -45,6 +45,11 @@ public sealed class FeaturePageTests(DashboardFixture dashboard)
         await Assertions.Expect(distribution.Locator("g.trace.bars")).ToHaveCountAsync(6);
         await Assertions.Expect(distribution.Locator("g.legend g.traces")).ToHaveCountAsync(6);
         Assert.True(conditionsActive >= 2, $"only {conditionsActive} conditions have active prompts");
+        // One bin set for all conditions (#14 A12: each was binned on its own, so bars could not be compared).
+        var bins = await distribution.Locator(".js-plotly-plot").EvaluateAsync<double[][]>(
+            "plot => plot._fullData.filter(t => t._length > 0).map(t => [t.xbins.start, t.xbins.end, t.xbins.size])");
+        Assert.True(bins.Length >= 2);
+        Assert.All(bins, b => Assert.Equal(bins[0], b));
     }
 
     [Fact]

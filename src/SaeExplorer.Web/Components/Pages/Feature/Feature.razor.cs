@@ -98,12 +98,14 @@ public sealed partial class Feature : IDisposable
         else
         {
             // Inactive prompts (value 0) would be one tall bar at zero hiding the shape; their share is in the legend.
+            // One bin set for every condition, so bars of the same x are the same interval and can be compared.
+            var bins = run.Distribution.SharedBins();
             _chartData = run.Distribution.Conditions.Select(c => (ITrace)new Histogram
             {
                 Name = $"{c.Condition} ({Share(c.ActiveFraction)} active)",
                 X = c.Values.Where(v => v > 0).Cast<object>().ToList(),
                 Opacity = 0.6m,
-                NBinsX = 20,
+                XBins = bins is null ? null : new Plotly.Blazor.Traces.HistogramLib.XBins { Start = bins.Start, End = bins.End, Size = bins.Size },
                 Marker = new Plotly.Blazor.Traces.HistogramLib.Marker { Color = palette.StyleOf(c.Condition).Color.ToHex() },
             }).ToList();
             _chartLayout = new PlotlyLayout
