@@ -70,6 +70,28 @@ public sealed class UmapPageTests(DashboardFixture dashboard)
     }
 
     [Fact]
+    public async Task At_1440_pixels_the_maps_are_wide_and_a_hover_label_at_the_edge_stays_inside_its_map()
+    {
+        var page = await OpenBuiltInUmapAsync();
+        var plot = page.GetByTestId("umap-plot-features");
+        await Assertions.Expect(plot.Locator("svg.main-svg").First).ToBeVisibleAsync();
+        var box = (await plot.BoundingBoxAsync())!;
+        // They were ~350 px: three columns with the metrics beside them.
+        Assert.True(box.Width >= 500, $"the map is {box.Width} px wide");
+
+        // The rightmost point: its label opens to the left, and used to be cut at the map's edge when it was one long line.
+        var centre = await plot.Locator(".scatterlayer .trace .points path").EvaluateAllAsync<double[]>(
+            "paths => { const b = paths.map(p => p.getBoundingClientRect()).reduce((a, r) => r.x > a.x ? r : a); return [b.x + b.width / 2, b.y + b.height / 2]; }");
+        await page.Mouse.MoveAsync((float)centre[0], (float)centre[1]);
+        var hover = page.Locator(".hoverlayer .hovertext").First;
+        await Assertions.Expect(hover).ToBeVisibleAsync();
+        var label = (await hover.BoundingBoxAsync())!;
+        Assert.True(label.X >= box.X - 1 && label.X + label.Width <= box.X + box.Width + 1,
+            $"the label spans {label.X:F0}..{label.X + label.Width:F0}, the map {box.X:F0}..{box.X + box.Width:F0}");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Clicking_a_point_opens_its_prompt_on_the_live_page()
     {
         var page = await OpenBuiltInUmapAsync();

@@ -20,6 +20,9 @@ public sealed partial class UmapScatter
     /// <summary>Hover labels show this much of the user's message; the whole of it is one click away on the Live page.</summary>
     private const int HoverTextLength = 90;
 
+    /// <summary>Characters per line of the hover label: narrow enough to fit beside a point near the map's edge.</summary>
+    private const int HoverLineLength = 36;
+
     [Parameter, EditorRequired] public UmapView View { get; set; } = null!;
     [Parameter, EditorRequired] public ConditionEmbedding Map { get; set; } = null!;
 
@@ -68,11 +71,33 @@ public sealed partial class UmapScatter
         };
     }
 
-    // Plotly reads hover text as its small HTML subset; encoding keeps a prompt's own markup as text.
+    // Plotly reads hover text as its small HTML subset; encoding keeps a prompt's own markup as text. The prompt is
+    // wrapped into short lines: Plotly draws the label inside the chart, and one 90-character line was cut off at the
+    // map's edge.
     private static string HoverText(UmapPoint p)
     {
         string text = p.UserText.Length > HoverTextLength ? p.UserText[..HoverTextLength] + "…" : p.UserText;
-        return $"<b>{WebUtility.HtmlEncode(p.PromptId)}</b><br>{WebUtility.HtmlEncode(p.Condition)}<br>{WebUtility.HtmlEncode(text)}";
+        var lines = Wrap(text, HoverLineLength).Select(WebUtility.HtmlEncode);
+        return $"<b>{WebUtility.HtmlEncode(p.PromptId)}</b><br>{WebUtility.HtmlEncode(p.Condition)}<br>{string.Join("<br>", lines)}";
+    }
+
+    /// <summary>Breaks <paramref name="text"/> at spaces into lines of at most <paramref name="width"/> characters (a longer word gets its own line, cut).</summary>
+    private static IEnumerable<string> Wrap(string text, int width)
+    {
+        var line = new System.Text.StringBuilder();
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            {
+                yield return line.ToString();
+                line.Clear();
+            }
+            if (line.Length > 0)
+                line.Append(' ');
+            line.Append(word.Length > width ? word[..(width - 1)] + "…" : word);
+        }
+        if (line.Length > 0)
+            yield return line.ToString();
     }
 
     private static SymbolEnum Symbol(ConditionMarker marker) => marker switch
