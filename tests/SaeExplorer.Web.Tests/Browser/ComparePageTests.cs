@@ -41,6 +41,20 @@ public sealed partial class ComparePageTests(DashboardFixture dashboard)
     }
 
     [Fact]
+    public async Task The_token_diff_fits_its_card_at_1440_pixels()
+    {
+        var page = await OpenAsync();
+        var diff = page.GetByTestId("token-diff");
+        await Assertions.Expect(diff).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        // The right edge of the last column against the card's (#14 A11: two columns were off-screen).
+        var edges = await diff.EvaluateAsync<double[]>(
+            "el => { const th = el.querySelectorAll('th'); const card = el.closest('.mud-paper'); return [th[th.length - 1].getBoundingClientRect().right, card.getBoundingClientRect().right, el.querySelector('table').scrollWidth, el.clientWidth]; }");
+        Assert.True(edges[0] <= edges[1] + 1, $"the last column ends at {edges[0]:F0} px, the card at {edges[1]:F0}");
+        Assert.True(edges[2] <= edges[3] + 1, $"the table is {edges[2]:F0} px wide in a {edges[3]:F0} px box");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Compare_shows_six_conditions_counts_and_a_differential_table_linking_to_features()
     {
         var page = await OpenAsync();
