@@ -135,6 +135,13 @@ public sealed class UmapPageTests(DashboardFixture dashboard)
         var bytes = await File.ReadAllBytesAsync((await png.PathAsync())!);
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8]);
         Assert.True(bytes.Length > 10_000, $"a 300-dpi figure of 300 points should not be {bytes.Length} bytes");
+        Assert.Equal(2100, PngWidth(bytes));
+
+        // One column too (#14 A15: only double-column was offered): 3.5 in at 300 dpi, under its own name.
+        await page.GetByTestId("export-umap-activations").Locator("button").ClickAsync();
+        var single = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-umap-activations-png-single").ClickAsync());
+        Assert.Equal("umap-activations-one-column.png", single.SuggestedFilename);
+        Assert.Equal(1050, PngWidth(await File.ReadAllBytesAsync((await single.PathAsync())!)));
 
         await page.GetByTestId("export-umap-metrics").Locator("button").ClickAsync();
         var csv = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-umap-metrics-csv").ClickAsync());
@@ -145,4 +152,7 @@ public sealed class UmapPageTests(DashboardFixture dashboard)
         Assert.StartsWith("features,cosine,", lines[2], StringComparison.Ordinal);
         await page.Context.CloseAsync();
     }
+
+    /// <summary>The width in pixels a PNG's IHDR chunk declares (big-endian, bytes 16–19).</summary>
+    private static int PngWidth(byte[] png) => System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4));
 }

@@ -57,7 +57,7 @@ public sealed class ExportService
 }
 
 /// <summary>Renders a figure to a file (ScottPlot's work stays out of the component).</summary>
-public sealed record ExportFigureQuery(Figure Figure, FigureFormat Format, string Stem, bool DoubleColumn = true) : IRequest<ExportFile>;
+public sealed record ExportFigureQuery(Figure Figure, FigureFormat Format, string Stem, bool DoubleColumn) : IRequest<ExportFile>;
 
 public sealed class ExportFigureHandler(ExportService exports) : IRequestHandler<ExportFigureQuery, ExportFile>
 {
