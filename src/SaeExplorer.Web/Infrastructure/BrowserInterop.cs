@@ -22,6 +22,16 @@ public sealed class BrowserInterop(IJSRuntime js) : IAsyncDisposable
         await module.InvokeVoidAsync("downloadFile", file.FileName, file.ContentType, reference);
     }
 
+    /// <summary>The Plotly bundle Plotly.Blazor's charts need (its version is the package's).</summary>
+    public const string PlotlyScript = "_content/Plotly.Blazor/plotly-3.7.0.min.js";
+
+    /// <summary>Loads Plotly into the page if it is not there yet (charts render only after this).</summary>
+    public async Task EnsurePlotlyAsync()
+    {
+        var module = await Module;
+        await module.InvokeVoidAsync("ensurePlotly", PlotlyScript);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_module is null)

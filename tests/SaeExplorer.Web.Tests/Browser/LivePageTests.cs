@@ -47,6 +47,24 @@ public sealed class LivePageTests(DashboardFixture dashboard)
     }
 
     [Fact]
+    public async Task The_first_page_shows_a_shell_at_once_and_loads_plotly_only_where_it_plots()
+    {
+        // The HTML the browser gets first: the shell is in it, Plotly's 4.6 MB script is not (#14 A16: it blocked a
+        // blank page for seconds before the circuit could start).
+        var page = await dashboard.NewPageAsync("/");
+        var html = await (await page.APIRequest.GetAsync("/")).TextAsync();
+        Assert.Contains("Starting the dashboard", html);
+        Assert.DoesNotMatch(@"<script[^>]*plotly", html);
+
+        // Once the app is drawn the shell is gone, and Live, which plots nothing, never loaded Plotly.
+        await Assertions.Expect(page.GetByTestId("boot-shell")).ToBeHiddenAsync();
+        await page.GetByTestId("prompt-input").FillAsync("Explain tides.");
+        await Assertions.Expect(page.GetByTestId("feature-row").First).ToBeVisibleAsync();
+        Assert.False(await page.EvaluateAsync<bool>("() => 'Plotly' in window"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_20000_character_prompt_is_analysed_and_the_circuit_survives_it()
     {
         var page = await dashboard.NewPageAsync("/");
