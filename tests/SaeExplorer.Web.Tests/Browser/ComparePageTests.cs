@@ -55,6 +55,25 @@ public sealed partial class ComparePageTests(DashboardFixture dashboard)
     }
 
     [Fact]
+    public async Task A_diff_prompt_is_found_by_typing_its_topic_and_condition()
+    {
+        var page = await OpenAsync();
+        await Assertions.Expect(page.GetByTestId("diff-summary")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        string before = await page.GetByTestId("diff-summary").InnerTextAsync();
+
+        // #14 A17: a 300-entry dropdown of ids; now the words typed narrow it down.
+        await page.GetByTestId("diff-b").FillAsync("guru earthquakes");
+        var options = page.Locator(".mud-popover-open .mud-list-item");
+        await Assertions.Expect(options).ToHaveCountAsync(1);
+        await Assertions.Expect(options.First).ToHaveTextAsync("guru/how-earthquakes-happen");
+        await options.First.ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("diff-summary")).Not.ToHaveTextAsync(before);
+        await Assertions.Expect(page.GetByTestId("token-diff")).ToContainTextAsync("Richard");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Compare_shows_six_conditions_counts_and_a_differential_table_linking_to_features()
     {
         var page = await OpenAsync();

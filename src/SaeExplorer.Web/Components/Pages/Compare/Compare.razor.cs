@@ -122,6 +122,15 @@ public sealed partial class Compare : IDisposable
         Filter();
     }
 
+    /// <summary>The run's prompts whose id, condition or topic hold every word typed, in the run's order.</summary>
+    private Task<IEnumerable<string>> SearchPrompts(string? text, CancellationToken cancellation)
+    {
+        var words = (text ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var prompts = (_outline?.Prompts ?? []).Where(p =>
+            words.All(w => p.Id.Contains(w, StringComparison.OrdinalIgnoreCase) || p.Topic.Contains(w, StringComparison.OrdinalIgnoreCase)));
+        return Task.FromResult(prompts.Select(p => p.Id));
+    }
+
     private Task OnDiffAChanged(string value)
     {
         _diffA = value;
