@@ -43,7 +43,7 @@ public sealed partial class ExperimentsPageTests(DashboardFixture dashboard)
         {
             var page = await dashboard.NewPageAsync("/experiments");
             var row = page.Locator("tr").Filter(new() { Has = page.Locator("[data-testid=run-id]", new() { HasTextRegex = new($"^{Regex.Escape(dashboard.BuiltInRunId!)}$") }) });
-            await dashboard.ClickUntilAtAsync(page, row.GetByTestId(button), "**" + path);
+            await dashboard.ClickUntilAtAsync(page, row.GetByTestId(button), "**" + path + "?*");
             await Assertions.Expect(page.GetByTestId(ready)).ToBeVisibleAsync(new() { Timeout = 60_000 });
             // The page shows the run that was opened, not merely the newest.
             await Assertions.Expect(page.GetByTestId("run-picker")).ToContainTextAsync(dashboard.BuiltInRunId!);
