@@ -16,23 +16,41 @@ public static class FeaturePooling
     {
         if (m.TokenCount <= 0)
             throw new ArgumentException("cannot pool a prompt with no tokens.", nameof(m));
+        var tokens = PooledTokens(method, m.TokenCount, userTokenPositions);
+        return method switch
+        {
+            PoolingMethod.Last => new SparseVector(m.FeatureCount, m.RowIndices(tokens[0]).ToArray(), m.RowValues(tokens[0]).ToArray()),
+            PoolingMethod.Mean => Mean(m),
+            _ => Max(m, tokens),
+        };
+    }
+
+    /// <summary>
+    /// The token positions <paramref name="method"/> reads out of <paramref name="tokenCount"/>: the last one for
+    /// <see cref="PoolingMethod.Last"/>, the user's message for <see cref="PoolingMethod.User"/>, every token otherwise.
+    /// What a count "over the pooled tokens" counts, so a page's numbers match the pooled vector.
+    /// </summary>
+    /// <param name="userTokenPositions">As for <see cref="Pool"/>: required by <see cref="PoolingMethod.User"/>, ignored by the others.</param>
+    public static IReadOnlyList<int> PooledTokens(PoolingMethod method, int tokenCount, IReadOnlyList<int>? userTokenPositions = null)
+    {
+        if (tokenCount <= 0)
+            throw new ArgumentOutOfRangeException(nameof(tokenCount), tokenCount, "cannot pool a prompt with no tokens.");
         switch (method)
         {
             case PoolingMethod.Last:
-                return new SparseVector(m.FeatureCount, m.RowIndices(m.TokenCount - 1).ToArray(), m.RowValues(m.TokenCount - 1).ToArray());
+                return [tokenCount - 1];
             case PoolingMethod.Mean:
-                return Mean(m);
             case PoolingMethod.Max:
-                return Max(m, Enumerable.Range(0, m.TokenCount).ToArray());
+                return Enumerable.Range(0, tokenCount).ToArray();
             case PoolingMethod.User:
                 if (userTokenPositions is null || userTokenPositions.Count == 0)
                     throw new ArgumentException("User pooling needs the token positions of the user message(s); none were given.", nameof(userTokenPositions));
                 foreach (var p in userTokenPositions)
                 {
-                    if (p < 0 || p >= m.TokenCount)
-                        throw new ArgumentOutOfRangeException(nameof(userTokenPositions), p, $"user token position {p} is outside the prompt's {m.TokenCount} tokens.");
+                    if (p < 0 || p >= tokenCount)
+                        throw new ArgumentOutOfRangeException(nameof(userTokenPositions), p, $"user token position {p} is outside the prompt's {tokenCount} tokens.");
                 }
-                return Max(m, userTokenPositions);
+                return userTokenPositions;
             default:
                 throw new ArgumentOutOfRangeException(nameof(method), method, "unknown pooling method.");
         }

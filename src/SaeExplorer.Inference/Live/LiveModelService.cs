@@ -1,4 +1,5 @@
 using SaeExplorer.Core.Errors;
+using SaeExplorer.Core.Prompts;
 using SaeExplorer.Runs.Generation;
 using SaeExplorer.Inference.Generation;
 using SaeExplorer.Inference.Pipeline;
@@ -133,6 +134,17 @@ public sealed class LiveModelService : IDisposable
 
     /// <summary>The loaded model's stop token ids (no tensors: runs on the caller's thread).</summary>
     public IReadOnlySet<int> StopIds => (Volatile.Read(ref _model) ?? throw NotLoaded()).StopIds;
+
+    /// <summary>
+    /// Token ids as they read on a page: a character split over several byte-level tokens once, on its first token, and
+    /// each partial token's bytes (<see cref="Core.Prompts.TokenPieces"/>; no tensors: runs on the caller's thread).
+    /// </summary>
+    public TokenPiece[] TokenPieces(IReadOnlyList<int> ids)
+    {
+        var tokenizer = Volatile.Read(ref _model)?.Tokenizer ?? throw NotLoaded();
+        var bytes = tokenizer.TokenBytes;
+        return Core.Prompts.TokenPieces.Of([.. ids.Select(id => bytes[id])], p => tokenizer.Decode([ids[p]]));
+    }
 
     /// <summary>Decodes token ids one by one (no tensors: runs on the caller's thread).</summary>
     public IReadOnlyList<string> TokenTexts(IEnumerable<int> ids)

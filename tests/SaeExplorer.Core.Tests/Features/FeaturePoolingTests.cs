@@ -102,4 +102,15 @@ public sealed class FeaturePoolingTests
         var empty = new SparseFeatureMatrix(0, 5, [0], [], []);
         Assert.Throws<ArgumentException>(() => FeaturePooling.Pool(empty, PoolingMethod.Mean));
     }
+
+    [Fact]
+    public void The_pooled_tokens_are_the_ones_each_method_reads()
+    {
+        Assert.Equal([3], FeaturePooling.PooledTokens(PoolingMethod.Last, 4));
+        Assert.Equal([0, 1, 2, 3], FeaturePooling.PooledTokens(PoolingMethod.Mean, 4, [1, 2]));
+        Assert.Equal([0, 1, 2, 3], FeaturePooling.PooledTokens(PoolingMethod.Max, 4));
+        Assert.Equal([1, 2], FeaturePooling.PooledTokens(PoolingMethod.User, 4, [1, 2]));
+        Assert.Throws<ArgumentException>(() => FeaturePooling.PooledTokens(PoolingMethod.User, 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => FeaturePooling.PooledTokens(PoolingMethod.User, 4, [4]));
+    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace SaeExplorer.Web.Tests.Browser;
@@ -143,5 +144,57 @@ public sealed class LivePageTests(DashboardFixture dashboard)
         // Values come out in descending order, as listed.
         var values = lines.Skip(1).Select(l => double.Parse(l.Split(',')[4], CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(values.OrderByDescending(v => v), values);
+    }
+
+    [Fact]
+    public async Task A_character_split_over_byte_tokens_reads_once_and_its_tokens_show_their_bytes()
+    {
+        var page = await dashboard.NewPageAsync("/");
+        await page.GetByTestId("prompt-input").FillAsync("Party time 🎉🎉 and 日本語");
+
+        var strip = page.GetByTestId("token-strip");
+        await Assertions.Expect(strip).ToContainTextAsync("🎉");
+        await Assertions.Expect(strip).ToContainTextAsync("語");
+        await Assertions.Expect(strip).Not.ToContainTextAsync("\uFFFD");
+        // Each token holding part of a character keeps its own span (and heat) and names its bytes in the tooltip.
+        var partial = strip.Locator(".saex-token[title*='<0x']");
+        Assert.True(await partial.CountAsync() >= 2);
+        await Assertions.Expect(partial.First).ToHaveAttributeAsync("title", new Regex("bytes (<0x[0-9A-F]{2}>)+"));
+    }
+
+    [Fact]
+    public async Task Tokens_active_counts_only_the_tokens_the_pooling_reads()
+    {
+        var page = await dashboard.NewPageAsync("/");
+        await page.GetByTestId("prompt-input").FillAsync("Explain how a hash map handles collisions.");
+        await Assertions.Expect(page.GetByTestId("feature-row").First).ToBeVisibleAsync();
+        int all = int.Parse(await page.GetByTestId("token-count").InnerTextAsync(), CultureInfo.InvariantCulture);
+
+        // "Max over your message" (the default) reads the message's tokens only, not the chat template's.
+        var cells = page.GetByTestId("tokens-active");
+        await Assertions.Expect(cells.First).ToHaveAttributeAsync("title", new Regex("^active on \\d+ of your message's \\d+ tokens$"));
+        var user = await Counts(page);
+        int message = user.Values.First().Of;
+        Assert.InRange(message, 5, all - 1);
+        Assert.All(user.Values, c => Assert.InRange(c.Active, 1, message));
+
+        await page.GetByTestId("pooling").ClickAsync();
+        await page.GetByText("mean over tokens").ClickAsync();
+        await Assertions.Expect(cells.First).ToHaveAttributeAsync("title", new Regex("^active on \\d+ of all \\d+ tokens$"));
+        var mean = await Counts(page);
+        Assert.All(mean.Values, c => Assert.Equal(all, c.Of));
+        Assert.All(mean.Values, c => Assert.InRange(c.Active, 1, all));
+        // A feature in both lists fires on at least as many of all the tokens as of the message's.
+        var both = user.Keys.Intersect(mean.Keys).ToList();
+        Assert.NotEmpty(both);
+        Assert.All(both, f => Assert.True(mean[f].Active >= user[f].Active, $"feature {f}: {mean[f].Active} of all tokens, {user[f].Active} of the message's"));
+
+        static async Task<Dictionary<string, (int Active, int Of)>> Counts(IPage page)
+        {
+            var features = (await page.GetByTestId("feature-row").AllInnerTextsAsync()).Select(t => t.Trim());
+            var counts = (await page.GetByTestId("tokens-active").AllInnerTextsAsync()).Select(t => t.Trim().Split(" of ")).Select(p =>
+                (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture)));
+            return features.Zip(counts).ToDictionary(x => x.First, x => x.Second);
+        }
     }
 }

@@ -23,8 +23,9 @@ public enum AnswerSide
 /// <param name="Features">the features of token Index, once its residual exists (sorted by feature)</param>
 /// <param name="Finished">the side's answer is complete</param>
 /// <param name="Error">the side failed; the message says why</param>
+/// <param name="TokenBytes">the chosen token's bytes (null for a special token): it may hold part of a character that the next tokens complete</param>
 public sealed record GenerationUpdate(AnswerSide Side, int Index, int TokenId = 0, string? Token = null, TokenFeatures? Features = null,
-    FinishedAnswer? Finished = null, string? Error = null);
+    FinishedAnswer? Finished = null, string? Error = null, byte[]? TokenBytes = null);
 
 /// <summary>One answer token's active features (ascending feature index) and their values.</summary>
 public sealed record TokenFeatures(int[] Indices, float[] Values)

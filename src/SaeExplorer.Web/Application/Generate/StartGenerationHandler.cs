@@ -73,7 +73,7 @@ public sealed class StartGenerationHandler(LiveModelService models, FeatureStore
     private sealed class Listener(AnswerSide side, LiveModelService models, ChannelWriter<GenerationUpdate> updates) : IGenerationListener
     {
         public void Token(int prompt, int index, int tokenId) =>
-            updates.TryWrite(new GenerationUpdate(side, index, tokenId, models.TokenTexts([tokenId])[0]));
+            updates.TryWrite(new GenerationUpdate(side, index, tokenId, models.TokenTexts([tokenId])[0], TokenBytes: models.TokenBytes[tokenId]));
 
         public void Features(int prompt, int index, SparseVector features) =>
             updates.TryWrite(new GenerationUpdate(side, index, Features: new TokenFeatures(features.Indices, features.Values)));

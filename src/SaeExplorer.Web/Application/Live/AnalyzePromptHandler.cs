@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mediator;
+using SaeExplorer.Core.Features;
 using SaeExplorer.Inference.Live;
 using SaeExplorer.Storage;
 using SaeExplorer.Web.Application.Features;
@@ -14,9 +15,14 @@ public sealed class AnalyzePromptHandler(LiveModelService models, FeatureStore s
         var clock = Stopwatch.StartNew();
         var prompt = await models.AnalyzeAsync(request.Input, cancellationToken);
         var pooled = prompt.Pool(request.Pooling);
+        // Counted over the tokens the pooling reads, so "max over your message" does not count the chat template's tokens.
+        var pooledTokens = FeaturePooling.PooledTokens(request.Pooling, prompt.Features.TokenCount, prompt.UserTokenPositions);
         var tokensActive = new int[pooled.FeatureCount];
-        foreach (int feature in prompt.Features.Indices)
-            tokensActive[feature]++;
+        foreach (int t in pooledTokens)
+        {
+            foreach (int feature in prompt.Features.RowIndices(t))
+                tokensActive[feature]++;
+        }
         string sae = models.Current!.SaeFingerprint;
         var explained = store.LatestExplanations(sae);
         var top = Enumerable.Range(0, pooled.ActiveCount)
@@ -27,6 +33,7 @@ public sealed class AnalyzePromptHandler(LiveModelService models, FeatureStore s
             .Select(f => new ActiveFeature(f.Feature, f.Value, tokensActive[f.Feature], store.GetLabel(sae, f.Feature)?.Label,
                 explained.GetValueOrDefault(f.Feature)))
             .ToList();
-        return new LiveAnalysis(prompt, request.Pooling, pooled.ActiveCount, top, clock.Elapsed.TotalMilliseconds);
+        return new LiveAnalysis(prompt, models.TokenPieces(prompt.TokenIds), request.Pooling, pooledTokens.Count, pooled.ActiveCount, top,
+            clock.Elapsed.TotalMilliseconds);
     }
 }

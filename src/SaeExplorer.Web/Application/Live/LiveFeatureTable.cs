@@ -2,7 +2,7 @@ using SaeExplorer.Reports.Tables;
 
 namespace SaeExplorer.Web.Application.Live;
 
-/// <summary>The Live page's feature list as an exportable table (label, newest explanation and its detection score, pooled value and the tokens each feature fires on).</summary>
+/// <summary>The Live page's feature list as an exportable table (label, newest explanation and its detection score, pooled value and on how many of the pooled tokens each feature fires).</summary>
 public static class LiveFeatureTable
 {
     public static Table ToTable(LiveAnalysis analysis) =>

@@ -1,9 +1,11 @@
 using System.Globalization;
 using Mediator;
 using Microsoft.AspNetCore.Components;
+using SaeExplorer.Core.Prompts;
 using SaeExplorer.Inference.Live;
 using SaeExplorer.Runs.Generation;
 using SaeExplorer.Web.Application.Generate;
+using SaeExplorer.Web.Components.Shared;
 using SaeExplorer.Web.Infrastructure;
 
 namespace SaeExplorer.Web.Components.Pages.Generate;
@@ -139,6 +141,7 @@ public sealed partial class Generate : IDisposable
         {
             view.Tokens.Add(text);
             view.Ids.Add(update.TokenId);
+            view.Bytes.Add(update.TokenBytes);
             view.Features.Add(null);
         }
         else if (update.Features is { } features && update.Index < view.Features.Count)
@@ -200,15 +203,12 @@ public sealed partial class Generate : IDisposable
         v <= 0 || _tintMax <= 0 ? "" : $"background-color: rgba(214, 69, 65, {(0.15 + 0.85 * Math.Min(1f, v / _tintMax)).ToString("F3", CultureInfo.InvariantCulture)})";
 
     private string TokenTitle(AnswerView view, int t, float v) =>
-        $"answer token {t} (id {view.Ids[t]})" + (_selected is { } s ? $": feature {s} = {v.ToString("G4", CultureInfo.InvariantCulture)}" : "");
+        $"answer token {t} (id {view.Ids[t]}){TokenText.Note(view.Pieces[t])}" + (_selected is { } s ? $": feature {s} = {v.ToString("G4", CultureInfo.InvariantCulture)}" : "");
 
     private static string Status(AnswerView view) =>
         view.Error is { } e ? e
         : view.Finished is { } f ? string.Create(CultureInfo.InvariantCulture, $"{view.Tokens.Count} tokens · {(f.FinishReason == FinishReasons.Eos ? "stopped" : "hit the limit")} · {f.Seconds:F1} s")
         : $"{view.Tokens.Count} tokens…";
-
-    // Whitespace would vanish in HTML; show it the way tokenizer viewers do.
-    private static string Display(string token) => token.Replace("\n", "↵").Replace("\t", "⇥") is var s && s.Trim().Length == 0 ? s.Replace(" ", "·") : s;
 
     public void Dispose() => Cancel();
 
@@ -224,8 +224,14 @@ public sealed partial class Generate : IDisposable
         public AnswerSide Side { get; } = side;
         public List<string> Tokens { get; } = [];
         public List<int> Ids { get; } = [];
+        public List<byte[]?> Bytes { get; } = [];
         public List<TokenFeatures?> Features { get; } = [];
         public FinishedAnswer? Finished { get; set; }
         public string? Error { get; set; }
+
+        // Every piece is recomputed when a token arrives (it may complete a character an earlier token began), not on every render.
+        public IReadOnlyList<TokenPiece> Pieces => _pieces is { } p && p.Length == Tokens.Count ? p : _pieces = TokenPieces.Of(Bytes, t => Tokens[t]);
+
+        private TokenPiece[]? _pieces;
     }
 }
