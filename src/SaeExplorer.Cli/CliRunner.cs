@@ -19,7 +19,7 @@ internal static class CliRunner
         }
         catch (Exception e) when (UserErrors.Is(e))
         {
-            Console.Error.WriteLine($"saex {command}: error: {(e is IOException { HResult: ENOSPC } ? "disk full: " : "")}{OneLine(e.Message)}");
+            Console.Error.WriteLine($"saex {command}: error: {(e is IOException io && UserErrors.IsDiskFull(io) ? "disk full: " : "")}{OneLine(e.Message)}");
             return BadInput;
         }
         catch (OperationCanceledException)
@@ -33,9 +33,6 @@ internal static class CliRunner
             return InternalError;
         }
     }
-
-    /// <summary>errno of "no space left on device": .NET's IOException carries the errno as its HResult on Linux.</summary>
-    private const int ENOSPC = 28;
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 }

@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Core.Experiments;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
@@ -639,7 +640,7 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
         {
             return action();
         }
-        catch (IOException ex) when (ex.HResult is ENOSPC)
+        catch (IOException ex) when (UserErrors.IsDiskFull(ex))
         {
             throw new StoreException(path, $"disk full while writing {path} ({ex.Message}); free some space and run again: everything stored before is kept", ex);
         }
@@ -656,9 +657,6 @@ public sealed partial class FeatureStore : IFeatureCache, IRunStore, IAnswerStor
             throw new StoreException(path, $"{path} is corrupted or unreadable ({FirstLine(ex.Message)}); restore it from a backup or delete it so the features are computed again", ex);
         }
     }
-
-    /// <summary>errno of "no space left on device": .NET's IOException carries the errno as its HResult on Linux.</summary>
-    private const int ENOSPC = 28;
 
     /// <summary>
     /// A write past the largest file the file system or the process's size limit allows (EFBIG): .NET reports it as an

@@ -25,4 +25,7 @@ public static class UserErrors
     /// </summary>
     public static bool Is(Exception e) =>
         e is IUserError or ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException or JsonException;
+
+    /// <summary>Whether an I/O failure is "no space left on device" (ENOSPC): .NET's IOException carries the errno as its HResult on Linux.</summary>
+    public static bool IsDiskFull(IOException e) => e.HResult == 28;
 }

@@ -12,4 +12,8 @@ public sealed record Condition(string Name, string Template, string? Description
 public sealed record PromptSet(string Name, string Description, IReadOnlyList<Condition> Conditions, IReadOnlyList<string> Topics);
 
 /// <summary>One concrete prompt of a set: condition × topic, with a stable id "{condition}/{topic-slug}".</summary>
-public sealed record ExperimentPrompt(string Id, string Condition, string Topic, IReadOnlyList<ChatMessage> Messages);
+public sealed record ExperimentPrompt(string Id, string Condition, string Topic, IReadOnlyList<ChatMessage> Messages)
+{
+    /// <summary>The user's message (the last one), as pages show the prompt; empty when there is none.</summary>
+    public string UserText => Messages.LastOrDefault(m => m.Role == "user")?.Content ?? "";
+}

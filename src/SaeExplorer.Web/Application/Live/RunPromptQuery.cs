@@ -24,7 +24,7 @@ public sealed class RunPromptQueryHandler(IRunDataSource runs) : IRequestHandler
         var prompt = data.Result.Prompts.FirstOrDefault(p => p.Prompt.Id == request.PromptId)?.Prompt
             ?? throw new ArgumentException($"run {request.RunId} has no prompt '{request.PromptId}'.");
         var pooling = request.Pooling ?? data.Pooling;
-        string text = prompt.Messages.LastOrDefault(m => m.Role == "user")?.Content ?? "";
+        string text = prompt.UserText;
         string? system = prompt.Messages.FirstOrDefault(m => m.Role == "system")?.Content;
         var format = data.Result.ChatFormat;
         var differences = new List<string>();

@@ -89,9 +89,7 @@ public sealed class ModelHost(LiveModelService models, IOptions<SaeExplorerOptio
         {
             try
             {
-                var spec = ModelSpec.Resolve(paths.Resolve(remembered.Model, "model"), paths.Resolve(remembered.Sae, "SAE"), remembered.Layer,
-                    ComputeDevice.Parse(remembered.Device), ComputeDTypes.Parse(remembered.DType));
-                await LoadAsync(spec, CancellationToken.None);
+                await LoadAsync(Resolve(remembered.Model, remembered.Sae, remembered.Layer, remembered.Device, remembered.DType), CancellationToken.None);
                 return;
             }
             catch (Exception e) when (UserErrors.Is(e))
@@ -139,9 +137,12 @@ public sealed class ModelHost(LiveModelService models, IOptions<SaeExplorerOptio
     {
         if (string.IsNullOrWhiteSpace(_options.Sae) || _options.Layer is null)
             throw new ArgumentException("SaeExplorer:Model is set but SaeExplorer:Sae or SaeExplorer:Layer is not; give all three (or none for the demo).");
-        return ModelSpec.Resolve(paths.Resolve(_options.Model!, "model"), paths.Resolve(_options.Sae, "SAE"), _options.Layer.Value,
-            ComputeDevice.Parse(_options.Device), ComputeDTypes.Parse(_options.DType));
+        return Resolve(_options.Model!, _options.Sae, _options.Layer.Value, _options.Device, _options.DType);
     }
+
+    /// <summary>A model named by paths and setting names (configuration or the remembered file), judged by the allowed roots.</summary>
+    private ModelSpec Resolve(string model, string sae, int layer, string device, string dtype) =>
+        ModelSpec.Resolve(paths.Resolve(model, "model"), paths.Resolve(sae, "SAE"), layer, ComputeDevice.Parse(device), ComputeDTypes.Parse(dtype));
 
     public static string Describe(ModelInfo info) =>
         $"{(info.Spec.IsDemo ? "demo model" : Path.GetFileName(Path.TrimEndingDirectorySeparator(info.Spec.Model.Directory)))} · layer {info.Spec.Layer} · " +

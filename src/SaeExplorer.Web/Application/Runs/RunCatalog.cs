@@ -27,9 +27,12 @@ public sealed record RunSnapshot(
     int CachedCount,
     string? Error,
     bool ResultInMemory,
-    bool MatchesLoadedModel,
     RunSetup Setup,
-    string? NotOpenable = null);
+    string? NotOpenable = null)
+{
+    /// <summary>Whether the loaded model, SAE and layer are the run's, so it can be opened.</summary>
+    public bool MatchesLoadedModel => NotOpenable is null;
+}
 
 /// <summary>
 /// What a run read and how, to tell runs apart: the model and SAE (by folder or file name, or a short fingerprint for
@@ -76,7 +79,11 @@ public sealed record RunSetup(string Model, string Sae, int Layer, string ChatFo
     }
 
     /// <summary>The start of a fingerprint's hash, enough to tell files apart by eye.</summary>
-    private static string Short(string fingerprint) => fingerprint[(fingerprint.IndexOf(':') + 1)..][..Math.Min(12, fingerprint.Length - fingerprint.IndexOf(':') - 1)];
+    private static string Short(string fingerprint)
+    {
+        string hash = fingerprint[(fingerprint.IndexOf(':') + 1)..];
+        return hash.Length > 12 ? hash[..12] : hash;
+    }
 }
 
 /// <summary>
@@ -305,12 +312,11 @@ public sealed class RunCatalog(LiveModelService models, FeatureStore store, ILog
         bool inMemory;
         lock (_gate)
             inMemory = _results.ContainsKey(r.RunId);
-        bool matches = RunSetup.WhyNotOpenable(r, loaded) is null;
         int done = r.Status == RunStatus.Completed ? r.PromptCount : r.ComputedCount;
         // This process holds the store's lock, so a "running" record that is not one of ours is a run whose process died.
         string stage = r.Status == RunStatus.Running && !IsActive(r.RunId) ? "interrupted" : r.Status.ToString().ToLowerInvariant();
         return new RunSnapshot(r.RunId, r.ExperimentName, r.Status, stage, done, r.PromptCount, r.StartedAt, r.FinishedAt,
-            r.PromptCount, r.ComputedCount, r.CachedCount, r.Error, inMemory, matches, RunSetup.Of(r, loaded), RunSetup.WhyNotOpenable(r, loaded));
+            r.PromptCount, r.ComputedCount, r.CachedCount, r.Error, inMemory, RunSetup.Of(r, loaded), RunSetup.WhyNotOpenable(r, loaded));
     }
 
     private bool IsActive(string runId)

@@ -25,7 +25,7 @@ public sealed record UmapView(string RunId, string ExperimentName, PoolingMethod
         var conditions = pooled.Select(p => p.Condition).ToList();
         var maps = ConditionEmbeddingsBuilder.Compute(data.PooledActivations(pooling), pooled.Select(p => p.Features).ToList(), conditions);
         var points = data.Result.Prompts
-            .Select(p => new UmapPoint(p.Prompt.Id, p.Prompt.Condition, p.Prompt.Messages.LastOrDefault(m => m.Role == "user")?.Content ?? ""))
+            .Select(p => new UmapPoint(p.Prompt.Id, p.Prompt.Condition, p.Prompt.UserText))
             .ToList();
         return new UmapView(data.RunId, data.PromptSet.Name, pooling, data.Model.Spec.Layer, ConditionPalette.Order(data.ConditionOrder), points, maps);
     }
