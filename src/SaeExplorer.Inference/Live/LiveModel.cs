@@ -235,6 +235,8 @@ internal sealed class LiveModel : IDisposable
     public IReadOnlyList<PromotedTokensResult> PromotedTokens(IReadOnlyList<int> features, int top) =>
         Saes.PromotedTokens.Compute(_sae, Spec.Model.Directory, features, top);
 
+    public IReadOnlyList<DecoderNeighbour> DecoderNeighbours(int feature, int top) => Saes.DecoderNeighbours.Compute(_sae, feature, top);
+
     public void Dispose()
     {
         _model.Dispose();

@@ -58,6 +58,10 @@ public sealed class LiveModelService : IDisposable
     public Task<IReadOnlyList<PromotedTokensResult>> PromotedTokensAsync(IReadOnlyList<int> features, int top = 10, CancellationToken cancellation = default) =>
         _worker.RunAsync(_ => Require().PromotedTokens(features, top), cancellation, interactive: true);
 
+    /// <summary>The latents whose decoder directions are nearest a latent's by cosine.</summary>
+    public Task<IReadOnlyList<DecoderNeighbour>> DecoderNeighboursAsync(int feature, int top = 10, CancellationToken cancellation = default) =>
+        _worker.RunAsync(_ => Require().DecoderNeighbours(feature, top), cancellation, interactive: true);
+
     /// <summary>
     /// Generates the answer to one prompt a decoding step per worker request, so live prompts of other sessions run
     /// between the steps of a long answer instead of waiting for it. The listener hears tokens and features on the

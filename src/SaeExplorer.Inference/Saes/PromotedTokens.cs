@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Analysis;
 using SaeExplorer.Inference.Loading;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -7,8 +8,12 @@ namespace SaeExplorer.Inference.Saes;
 /// <summary>A token and the logit a feature's decoder direction adds to it through the unembedding.</summary>
 public sealed record TokenLogit(int TokenId, float Logit);
 
-/// <summary>The tokens a latent's decoder direction pushes up and down when read out by <c>lm_head</c>.</summary>
-public sealed record PromotedTokensResult(int Feature, IReadOnlyList<TokenLogit> Promoted, IReadOnlyList<TokenLogit> Suppressed);
+/// <summary>
+/// The tokens a latent's decoder direction pushes up and down when read out by <c>lm_head</c>, and how the logits of the
+/// whole vocabulary spread (<see cref="Counts"/>[i] tokens in bin i of <see cref="Bins"/>): the extremes alone do not
+/// say whether a few tokens stand out or the whole tail moves.
+/// </summary>
+public sealed record PromotedTokensResult(int Feature, IReadOnlyList<TokenLogit> Promoted, IReadOnlyList<TokenLogit> Suppressed, HistogramBins? Bins, int[] Counts);
 
 /// <summary>
 /// Direct logit attribution of SAE latents: decoder row <c>W_dec[f]</c> [d] times the unembedding <c>lm_head.weight</c>
@@ -17,6 +22,9 @@ public sealed record PromotedTokensResult(int Feature, IReadOnlyList<TokenLogit>
 /// </summary>
 public static class PromotedTokens
 {
+    /// <summary>Bins of the vocabulary-wide logit histogram.</summary>
+    public const int HistogramBinCount = 60;
+
     public static IReadOnlyList<PromotedTokensResult> Compute(SparseAutoencoder sae, string modelDirectory, IEnumerable<int> features, int top = 10)
     {
         var list = features.ToList();
@@ -46,9 +54,23 @@ public static class PromotedTokens
         var di = downIds.cpu().data<long>().ToArray();
         for (int r = 0; r < list.Count; r++)
         {
+            // One vocabulary of logits (128k floats for Llama 3) comes to the host, so the bins are Core's, the same
+            // rule as every other histogram of the dashboard.
+            var row = logits[r].cpu().data<float>().ToArray();
+            var bins = HistogramBins.Spanning(row.Select(v => (double)v), HistogramBinCount);
+            var counts = new int[bins?.Count ?? 0];
+            if (bins is not null)
+            {
+                foreach (var v in row)
+                {
+                    if (bins.IndexOf(v) is var i and >= 0)
+                        counts[i]++;
+                }
+            }
             results.Add(new PromotedTokensResult(list[r],
                 Enumerable.Range(r * top, top).Select(k => new TokenLogit((int)ui[k], uv[k])).ToList(),
-                Enumerable.Range(r * top, top).Select(k => new TokenLogit((int)di[k], dv[k])).ToList()));
+                Enumerable.Range(r * top, top).Select(k => new TokenLogit((int)di[k], dv[k])).ToList(),
+                bins, counts));
         }
         return results;
     }

@@ -25,6 +25,19 @@ public sealed class PromotedTokensTests
         Assert.Equal(order.Take(5), result.Promoted.Select(p => p.TokenId));
         Assert.Equal(order.Reverse().Take(5), result.Suppressed.Select(p => p.TokenId));
         Assert.Equal(logits[order[0]], result.Promoted[0].Logit, 1e-4);
+
+        // The histogram covers the whole vocabulary, from the smallest logit to the largest, and bins like the same
+        // values binned in double away from the bin edges.
+        var bins = result.Bins!;
+        Assert.Equal(128256, result.Counts.Sum());
+        Assert.Equal(PromotedTokens.HistogramBinCount, result.Counts.Length);
+        Assert.Equal(logits.Min(), bins.Start, 1e-4);
+        Assert.Equal(logits.Max(), bins.End, 1e-4);
+        var expected = new int[bins.Count];
+        foreach (var v in logits)
+            expected[Math.Clamp((int)((v - bins.Start) / bins.Size), 0, bins.Count - 1)]++;
+        int moved = expected.Zip(result.Counts, (a, b) => Math.Abs(a - b)).Sum();
+        Assert.True(moved <= 4, $"{moved} tokens in other bins than their double-precision logits put them");
     }
 
     [Fact]

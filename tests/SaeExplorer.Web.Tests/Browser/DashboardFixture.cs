@@ -142,11 +142,34 @@ public sealed class DashboardFixture : IAsyncLifetime
             catch (TimeoutException e) when (attempt == 3)
             {
                 string log = Server.Log;
-                throw new TimeoutException($"three clicks did not lead to {what}; the app's log ends with:\n{(log.Length <= 4000 ? log : log[^4000..])}", e);
+                throw new TimeoutException($"three clicks did not lead to {what}; {await PageStateAsync(page)}; the app's log ends with:\n{(log.Length <= 4000 ? log : log[^4000..])}", e);
             }
             catch (TimeoutException)
             {
             }
+        }
+    }
+
+    /// <summary>
+    /// Where the page is and whether Blazor shows its reconnect dialog or error bar: a click that never navigates was
+    /// seen once on CI with nothing in the app's log, so the failure says what the browser showed.
+    /// </summary>
+    private static async Task<string> PageStateAsync(IPage page)
+    {
+        try
+        {
+            string state = await page.EvaluateAsync<string>("""
+                () => {
+                    const shown = sel => { const e = document.querySelector(sel); return e ? (e.checkVisibility() ? 'shown' : 'hidden') : 'absent'; };
+                    return `at ${location.href}, reconnect dialog ${shown('#components-reconnect-modal')}, error bar ${shown('#blazor-error-ui')}, `
+                        + `focused element: ${document.activeElement?.outerHTML?.slice(0, 200) ?? 'none'}`;
+                }
+                """);
+            return state;
+        }
+        catch (PlaywrightException e)
+        {
+            return $"the page could not be read ({e.Message})";
         }
     }
 
