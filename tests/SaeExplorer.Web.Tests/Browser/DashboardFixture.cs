@@ -116,6 +116,15 @@ public sealed class DashboardFixture : IAsyncLifetime
             options => page.WaitForURLAsync(url, options), url, perTry);
 
     /// <summary>
+    /// Clicks <paramref name="target"/> until the page is at <paramref name="path"/>, whatever its query: a page with a
+    /// run picker writes <c>?run=…</c> into its address as soon as it opens, so a glob of the path alone can miss the
+    /// moment (it did on CI: the page had opened, at <c>/feature/1516?run=…</c>).
+    /// </summary>
+    public Task ClickUntilOnPathAsync(IPage page, ILocator target, string path) =>
+        ClickUntilAtAsync(page, attempt => target.ClickAsync(new() { Timeout = attempt == 1 ? 30_000 : 5_000 }),
+            options => page.WaitForURLAsync(url => new Uri(url).AbsolutePath == path, options), path);
+
+    /// <summary>
     /// Runs <paramref name="click"/> (given the attempt, from 1) until <paramref name="waitForUrl"/> sees the page at
     /// its address, up to three times with <paramref name="perTry"/> each. On a loaded CI box a click that leads to a
     /// navigation has gone without effect (the click was made, the address never changed) on the UMAP and the

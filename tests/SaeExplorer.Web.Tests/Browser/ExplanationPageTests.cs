@@ -118,7 +118,7 @@ public sealed class ExplanationPageTests(DashboardFixture dashboard, Explanation
         // A feature nobody explained gets the one-line hint.
         int other = (explained.Feature + 1) % 4096;
         await page.GetByTestId("feature-index").FillAsync(other.ToString(CultureInfo.InvariantCulture));
-        await dashboard.ClickUntilAtAsync(page, page.GetByTestId("feature-go"), $"**/feature/{other}");
+        await dashboard.ClickUntilOnPathAsync(page, page.GetByTestId("feature-go"), $"/feature/{other}");
         await Assertions.Expect(page.GetByTestId("explanation-none")).ToHaveTextAsync($"No explanation yet — saex explain --store … --run … --features {other} writes one.");
         await page.Context.CloseAsync();
     }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace SaeExplorer.Web.Tests.Browser;
@@ -28,11 +29,11 @@ public sealed class FeaturePageTests(DashboardFixture dashboard)
         var distribution = page.GetByTestId("feature-distribution");
         await Assertions.Expect(distribution.Locator("svg.main-svg").First).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("distribution-row")).ToHaveCountAsync(6);
-        // It is the most significant feature of a contrast, so it fires somewhere: contexts with the token marked.
+        // It is the most significant feature of a contrast, so it fires somewhere: contexts with the token outlined.
         var contexts = page.GetByTestId("context-row");
         await Assertions.Expect(contexts.First).ToBeVisibleAsync();
-        Assert.True(await contexts.Locator("td.saex-context mark").CountAsync() >= 1);
-        Assert.False(string.IsNullOrEmpty(await contexts.First.Locator("mark").InnerTextAsync()));
+        Assert.True(await contexts.Locator("td.saex-context .saex-heat-peak").CountAsync() >= 1);
+        Assert.False(string.IsNullOrEmpty(await contexts.First.Locator(".saex-heat-peak").InnerTextAsync()));
         await Assertions.Expect(page.GetByTestId("promoted-token")).ToHaveCountAsync(12);
         await Assertions.Expect(page.GetByTestId("suppressed-token")).ToHaveCountAsync(12);
 
@@ -50,6 +51,83 @@ public sealed class FeaturePageTests(DashboardFixture dashboard)
             "plot => plot._fullData.filter(t => t._length > 0).map(t => [t.xbins.start, t.xbins.end, t.xbins.size])");
         Assert.True(bins.Length >= 2);
         Assert.All(bins, b => Assert.Equal(bins[0], b));
+    }
+
+    private static async Task<double[]> PlottedYAsync(ILocator plotHolder) =>
+        await plotHolder.Locator(".js-plotly-plot").EvaluateAsync<double[]>("plot => plot.data[0].y.map(Number)");
+
+    private static int Count(string text) => int.Parse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task A_feature_page_shows_density_logits_neighbours_topics_and_heat_over_each_context()
+    {
+        int feature = await TopDifferentialFeatureAsync();
+        var page = await dashboard.NewPageAsync(dashboard.WithBuiltInRun($"/feature/{feature}"));
+
+        // Density: "Fires on X% of tokens (a of b) and in Y% of prompts (c of d)"; the histogram counts every active token.
+        var summary = page.GetByTestId("density-summary");
+        await Assertions.Expect(summary).ToContainTextAsync("of tokens");
+        var numbers = Regex.Matches(await summary.InnerTextAsync(), @"\((\d[\d,]*) of (\d[\d,]*)\)").Select(m => (Active: Count(m.Groups[1].Value), All: Count(m.Groups[2].Value))).ToArray();
+        Assert.Equal(2, numbers.Length);
+        Assert.Equal(300, numbers[1].All);
+        Assert.InRange(numbers[1].Active, 1, 300);
+        Assert.InRange(numbers[0].Active, numbers[1].Active, numbers[0].All);
+        var density = page.GetByTestId("density-histogram");
+        await Assertions.Expect(density.Locator("g.trace.bars")).ToHaveCountAsync(1);
+        Assert.Equal(numbers[0].Active, (await PlottedYAsync(density)).Sum());
+
+        // The logit histogram covers the whole vocabulary of the demo model (its tokenizer is Llama 3's).
+        var logits = page.GetByTestId("logit-histogram");
+        await Assertions.Expect(logits.Locator("g.trace.bars")).ToHaveCountAsync(1);
+        Assert.Equal(128256, (await PlottedYAsync(logits)).Sum());
+
+        // Ten decoder neighbours, largest cosine first, none of them the feature itself; co-active features by Jaccard.
+        var cosines = page.GetByTestId("decoder-neighbour-score");
+        await Assertions.Expect(cosines).ToHaveCountAsync(10);
+        var c = (await cosines.AllInnerTextsAsync()).Select(t => double.Parse(t, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(c.OrderByDescending(x => x), c);
+        Assert.All(c, x => Assert.InRange(x, -1, 1));
+        Assert.DoesNotContain(feature.ToString(CultureInfo.InvariantCulture), await page.GetByTestId("decoder-neighbour-link").AllInnerTextsAsync());
+        var jaccard = (await page.GetByTestId("co-active-score").AllInnerTextsAsync()).Select(t => double.Parse(t, CultureInfo.InvariantCulture)).ToArray();
+        Assert.NotEmpty(jaccard);
+        Assert.All(jaccard, x => Assert.InRange(x, 0.0005, 1));
+        Assert.Equal(jaccard.OrderByDescending(x => x), jaccard);
+
+        // Per topic: the built-in run's 50 topics each a line through the six conditions, and the mean.
+        var topics = page.GetByTestId("feature-topics");
+        await Assertions.Expect(topics.Locator("g.trace.scatter")).ToHaveCountAsync(51);
+        var x = await topics.Locator(".js-plotly-plot").EvaluateAsync<string[]>("plot => plot.data[0].x");
+        Assert.Equal(6, x.Length);
+
+        // Each context row tints its whole window: every token carries a value, and the outlined one is the row's value.
+        var row = page.GetByTestId("context-row").First;
+        var values = await row.Locator("[data-value]").EvaluateAllAsync<string[]>("spans => spans.map(s => s.dataset.value)");
+        Assert.True(values.Length > 1, $"a window of {values.Length} token");
+        string peak = (await row.Locator(".saex-heat-peak").GetAttributeAsync("data-value"))!;
+        Assert.Equal((await row.Locator("td").Nth(1).InnerTextAsync()).Trim(), peak);
+        Assert.Equal(values.Max(v => double.Parse(v, CultureInfo.InvariantCulture)), double.Parse(peak, CultureInfo.InvariantCulture));
+
+        // A neighbour's link opens its page.
+        string first = (await page.GetByTestId("decoder-neighbour-link").First.InnerTextAsync()).Trim();
+        await dashboard.ClickUntilOnPathAsync(page, page.GetByTestId("decoder-neighbour-link").First, $"/feature/{first}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Feature {first}" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task The_pooling_is_in_the_address_and_a_reload_keeps_it()
+    {
+        int feature = await TopDifferentialFeatureAsync();
+        var page = await dashboard.NewPageAsync(dashboard.WithBuiltInRun($"/feature/{feature}"));
+        await Assertions.Expect(page.GetByTestId("feature-distribution")).ToContainTextAsync("max over your message");
+
+        await page.GetByTestId("pooling").ClickAsync();
+        await page.Locator(".mud-popover-open").GetByText("mean over tokens").ClickAsync();
+        await page.WaitForURLAsync("**pooling=mean**");
+        await Assertions.Expect(page.GetByTestId("feature-distribution")).ToContainTextAsync("(mean over tokens)");
+
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("pooling")).ToContainTextAsync("mean over tokens");
+        await Assertions.Expect(page.GetByTestId("feature-distribution")).ToContainTextAsync("(mean over tokens)");
     }
 
     [Fact]
@@ -85,7 +163,7 @@ public sealed class FeaturePageTests(DashboardFixture dashboard)
         await Assertions.Expect(page.GetByTestId("feature-problem")).ToContainTextAsync("numbered 0 to 4095");
         // The page still answers: its promoted-tokens query for 4096 once threw inside torch and ended the circuit.
         await page.GetByTestId("feature-index").FillAsync("5");
-        await dashboard.ClickUntilAtAsync(page, page.GetByTestId("feature-go"), "**/feature/5");
+        await dashboard.ClickUntilOnPathAsync(page, page.GetByTestId("feature-go"), "/feature/5");
         await Assertions.Expect(page.GetByTestId("promoted-token").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
         await page.Context.CloseAsync();

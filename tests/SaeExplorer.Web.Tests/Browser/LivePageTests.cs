@@ -44,7 +44,7 @@ public sealed class LivePageTests(DashboardFixture dashboard)
             .EvaluateAllAsync<string[]>("spans => spans.map(s => s.dataset.value)");
         Assert.Contains(values, v => float.Parse(v, CultureInfo.InvariantCulture) > 0);
 
-        await dashboard.ClickUntilAtAsync(page, page.GetByTestId("open-feature").Nth(2), $"**/feature/{third}");
+        await dashboard.ClickUntilOnPathAsync(page, page.GetByTestId("open-feature").Nth(2), $"/feature/{third}");
     }
 
     [Fact]

@@ -16,17 +16,20 @@ public sealed class ComponentTests : BunitContext
     }
 
     [Fact]
-    public void A_context_shows_its_token_in_a_mark_and_prompt_markup_as_text()
+    public void A_context_tints_every_token_outlines_its_peak_and_shows_markup_as_text()
     {
-        var context = new TokenContext("novice/html", "novice", 4, 1.25f, "<b id=\"x\">bold</b> ", "<script>", " & more", "unused");
+        var window = new HeatWindow("novice/html", "novice", 3, 1, ["<b id=\"x\">bold</b> ", "<script>", " & more"], [0.5f, 1.25f, 0f]);
 
-        var list = Render<ContextList>(p => p.Add(c => c.Contexts, [context]));
+        var list = Render<ContextList>(p => p.Add(c => c.Windows, [window]));
 
         var cell = list.Find("td.saex-context");
         Assert.Equal("<b id=\"x\">bold</b> <script> & more", cell.TextContent);
-        Assert.Equal("<script>", cell.QuerySelector("mark")!.TextContent);
+        Assert.Equal("<script>", cell.QuerySelector(".saex-heat-peak")!.TextContent);
         Assert.Empty(list.FindAll("#x"));
         Assert.Empty(list.FindAll("script"));
+        // Every token carries its value, not only the peak; the row names the peak's position in the prompt (3 + 1).
+        Assert.Equal(["0.5", "1.25", "0"], cell.QuerySelectorAll("[data-value]").Select(e => e.GetAttribute("data-value")));
+        Assert.Contains("token 4", list.Find("tr[data-testid=context-row]").TextContent);
         Assert.Contains("1.25", list.Find("tr[data-testid=context-row]").TextContent);
     }
 

@@ -22,12 +22,12 @@ public sealed class ExplanationComponentTests : BunitContext
     {
         var example = new FeatureExample("d", "novice", ExampleDocument.PromptSource, ExampleKind.Activating, 1, 0, ["<b>x</b>", " one", " four", "\n"], [0f, 1f, 4f, 0f]);
 
-        var cut = Render<ExampleTokens>(p => p.Add(e => e.Example, example).Add(e => e.Max, 8f).Add(e => e.Marked, [0]));
+        var cut = Render<HeatTokens>(p => p.Add(e => e.Tokens, example.Tokens).Add(e => e.Values, example.Activations).Add(e => e.Max, 8f).Add(e => e.Marked, [0]));
 
         var tokens = cut.FindAll("[data-value]");
         Assert.Equal(["<b>x</b>", " one", " four", "↵"], tokens.Select(t => t.TextContent));
         Assert.Empty(cut.FindAll("b"));
-        Assert.Equal("<b>x</b> one four↵", cut.Find("[data-testid=example-tokens]").TextContent);
+        Assert.Equal("<b>x</b> one four↵", cut.Find("[data-testid=heat-tokens]").TextContent);
         // Alpha is value / max: 1/8 and 4/8; nothing where the feature is 0 unless the token is marked.
         Assert.Equal("outline: 1px solid #1b1b1b; text-decoration: underline", tokens[0].GetAttribute("style"));
         Assert.Equal("background-color: rgba(214, 69, 65, 0.125)", tokens[1].GetAttribute("style"));

@@ -12,6 +12,9 @@ public sealed class FeatureDetailHandler(RunCatalog runs, RunViewCache views, Li
 {
     private sealed record Key(string RunId, Core.Features.PoolingMethod Pooling, int Feature, int Top, int Window);
 
+    private sealed record Profile(FeatureDistribution Distribution, FeatureContexts Contexts, FeatureDensity Density, IReadOnlyList<HeatWindow> Windows,
+        IReadOnlyList<CoActiveFeature> CoActive, TopicValues Topics);
+
     public async ValueTask<FeatureDetail> Handle(FeatureDetailQuery request, CancellationToken cancellationToken)
     {
         var model = models.Current ?? throw new RefusedException("no model is loaded yet; wait for it (see the banner) or choose one in Settings.");
@@ -22,13 +25,43 @@ public sealed class FeatureDetailHandler(RunCatalog runs, RunViewCache views, Li
         if (request.RunId is null)
             return new FeatureDetail(request.Feature, d, null, label, null);
         var run = await runs.OpenAsync(request.RunId, cancellationToken);
-        var inRun = await Task.Run(() => views.Result(new Key(run.RunId, request.Pooling, request.Feature, request.TopContexts, request.Window), () =>
+        var p = await Task.Run(() => views.Result(new Key(run.RunId, request.Pooling, request.Feature, request.TopContexts, request.Window), () =>
         {
-            var distribution = FeatureDistributions.Compute(views.Pooled(run, request.Pooling), [request.Feature])[0];
-            var contexts = TokenContexts.ForFeature(views.Tokenized(run), request.Feature, request.TopContexts, request.Window);
-            return new FeatureInRun(run.RunId, request.Pooling, distribution, contexts);
+            var pooled = views.Pooled(run, request.Pooling);
+            var tokenized = views.Tokenized(run);
+            var contexts = TokenContexts.ForFeature(tokenized, request.Feature, request.TopContexts, request.Window);
+            return new Profile(FeatureDistributions.Compute(pooled, [request.Feature])[0], contexts, FeatureProfiles.Density(tokenized, request.Feature),
+                FeatureProfiles.Windows(tokenized, contexts.Top, request.Feature, request.Window), FeatureProfiles.CoActive(pooled, request.Feature),
+                FeatureProfiles.ByTopic(pooled, request.Feature));
         }), cancellationToken);
+        // Labels are read each time, outside the cached profile: one edited on another page shows at once.
+        var labels = store.Labels(model.SaeFingerprint);
+        var coActive = p.CoActive
+            .Select(c => new RelatedFeature(c.Feature, c.Jaccard, $"active together in {c.Both:N0} of the {c.Either:N0} prompts where either is",
+                FeatureLabels.LabelOf(labels, c.Feature)))
+            .ToArray();
+        var inRun = new FeatureInRun(run.RunId, request.Pooling, p.Distribution, p.Contexts, p.Density, p.Windows, coActive, p.Topics);
         return new FeatureDetail(request.Feature, d, null, label, inRun);
+    }
+}
+
+/// <summary>A label to show beside a latent's number: none when the user left it empty (notes only).</summary>
+internal static class FeatureLabels
+{
+    public static string? LabelOf(IReadOnlyDictionary<int, FeatureLabel> labels, int feature) =>
+        labels.TryGetValue(feature, out var l) && l.Label.Length > 0 ? l.Label : null;
+}
+
+public sealed class DecoderNeighboursHandler(LiveModelService models, FeatureStore store) : IRequestHandler<DecoderNeighboursQuery, IReadOnlyList<RelatedFeature>>
+{
+    public async ValueTask<IReadOnlyList<RelatedFeature>> Handle(DecoderNeighboursQuery request, CancellationToken cancellationToken)
+    {
+        var model = models.Current ?? throw new RefusedException("no model is loaded yet; wait for it (see the banner) or choose one in Settings.");
+        var neighbours = await models.DecoderNeighboursAsync(request.Feature, request.Top, cancellationToken);
+        var labels = store.Labels(model.SaeFingerprint);
+        return neighbours
+            .Select(n => new RelatedFeature(n.Feature, n.Cosine, $"decoder cosine {n.Cosine.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)}", FeatureLabels.LabelOf(labels, n.Feature)))
+            .ToArray();
     }
 }
 
@@ -41,7 +74,8 @@ public sealed class PromotedTokensHandler(LiveModelService models) : IRequestHan
         var suppressedTexts = models.TokenTexts(result.Suppressed.Select(t => t.TokenId));
         return new PromotedTokenLists(result.Feature,
             result.Promoted.Select((t, i) => new TokenScore(t.TokenId, promotedTexts[i], t.Logit)).ToList(),
-            result.Suppressed.Select((t, i) => new TokenScore(t.TokenId, suppressedTexts[i], t.Logit)).ToList());
+            result.Suppressed.Select((t, i) => new TokenScore(t.TokenId, suppressedTexts[i], t.Logit)).ToList(),
+            result.Bins, result.Counts);
     }
 }
 

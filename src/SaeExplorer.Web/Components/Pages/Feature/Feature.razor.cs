@@ -21,11 +21,16 @@ public sealed partial class Feature : IDisposable
     [Inject] private IMediator Mediator { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
 
+    [Inject] private AddressState Address { get; set; } = null!;
+
     [Parameter] public int? Index { get; set; }
+
+    [SupplyParameterFromQuery(Name = "pooling")] public string? PoolingFromAddress { get; set; }
 
     private readonly LatestOnly _detailRequests = new();
     private readonly LatestOnly _promotedRequests = new();
     private readonly LatestOnly _explanationRequests = new();
+    private readonly LatestOnly _neighbourRequests = new();
     private readonly LatestOnly _other = new();
     private readonly Config _chartConfig = new() { DisplayLogo = false, Responsive = true };
 
@@ -36,6 +41,11 @@ public sealed partial class Feature : IDisposable
     private FeatureDetail? _detail;
     private PromotedTokenLists? _promoted;
     private string? _promotedError;
+    private (IList<ITrace> Data, PlotlyLayout Layout) _logitChart;
+    private (IList<ITrace> Data, PlotlyLayout Layout) _densityChart;
+    private (IList<ITrace> Data, PlotlyLayout Layout) _topicChart;
+    private IReadOnlyList<RelatedFeature>? _neighbours;
+    private string? _neighboursError;
     private IReadOnlyList<FeatureExplanation>? _explanations;
     private string? _explanationsError;
     /// <summary>The explanation to accept once the user says whether it may replace their own label; null when not asking.</summary>
@@ -71,6 +81,9 @@ public sealed partial class Feature : IDisposable
     {
         if (_detail?.Run is not { } run)
             return;
+        if (run.Density.Bins is { } densityBins)
+            _densityChart = FeatureCharts.Bins(densityBins, run.Density.Counts, "Activation on a token where it fires", "Tokens", "#d64541");
+        _topicChart = FeatureCharts.Topics(run.Topics);
         var palette = ConditionPalette.Default;
         string Share(double fraction) => fraction.ToString("P0", CultureInfo.InvariantCulture);
         if (_chartKind == ChartKind.Box)
@@ -122,6 +135,8 @@ public sealed partial class Feature : IDisposable
 
     private static string N(double? value) => value is { } v ? v.ToString("G3", CultureInfo.InvariantCulture) : "—";
 
+    protected override void OnInitialized() => _pooling = AddressState.Pooling(PoolingFromAddress) ?? _pooling;
+
     protected override async Task OnParametersSetAsync()
     {
         if (Index == _shownIndex)
@@ -132,13 +147,15 @@ public sealed partial class Feature : IDisposable
         _detail = null;
         _promoted = null;
         _promotedError = null;
+        _neighbours = null;
+        _neighboursError = null;
         _explanations = null;
         _explanationsError = null;
         _replacing = null;
         _acceptResult = null;
         if (Index is null)
             return;
-        await Task.WhenAll(LoadDetailAsync(resetLabel: true), LoadPromotedAsync(), LoadExplanationsAsync());
+        await Task.WhenAll(LoadDetailAsync(resetLabel: true), LoadPromotedAsync(), LoadNeighboursAsync(), LoadExplanationsAsync());
     }
 
     private Task OnRunChanged(string runId)
@@ -150,6 +167,7 @@ public sealed partial class Feature : IDisposable
     private Task OnPoolingChanged(PoolingMethod value)
     {
         _pooling = value;
+        Address.Set(("pooling", AddressState.Name(value)));
         return LoadDetailAsync(resetLabel: false);
     }
 
@@ -208,7 +226,11 @@ public sealed partial class Feature : IDisposable
         {
             var promoted = await Mediator.Send(new PromotedTokensQuery(index), token);
             if (!token.IsCancellationRequested)
+            {
                 _promoted = promoted;
+                if (promoted.Bins is { } bins)
+                    _logitChart = FeatureCharts.Bins(bins, promoted.Counts, "Logit added per unit of activation", "Tokens", "#4a6fa5");
+            }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -216,6 +238,26 @@ public sealed partial class Feature : IDisposable
         catch (UserError e)
         {
             _promotedError = e.Message;
+        }
+    }
+
+    private async Task LoadNeighboursAsync()
+    {
+        if (Index is not { } index)
+            return;
+        var token = _neighbourRequests.Next();
+        try
+        {
+            var neighbours = await Mediator.Send(new DecoderNeighboursQuery(index), token);
+            if (!token.IsCancellationRequested)
+                _neighbours = neighbours;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (UserError e)
+        {
+            _neighboursError = e.Message;
         }
     }
 
@@ -336,6 +378,7 @@ public sealed partial class Feature : IDisposable
         _detailRequests.Dispose();
         _promotedRequests.Dispose();
         _explanationRequests.Dispose();
+        _neighbourRequests.Dispose();
         _other.Dispose();
     }
 }
