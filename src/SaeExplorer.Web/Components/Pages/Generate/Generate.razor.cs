@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components;
 using SaeExplorer.Core.Prompts;
 using SaeExplorer.Inference.Live;
 using SaeExplorer.Runs.Generation;
+using SaeExplorer.Web.Application.Features;
 using SaeExplorer.Web.Application.Generate;
 using SaeExplorer.Web.Components.Shared;
 using SaeExplorer.Web.Infrastructure;
