@@ -47,6 +47,69 @@ public sealed class LivePageTests(DashboardFixture dashboard)
         await dashboard.ClickUntilOnPathAsync(page, page.GetByTestId("open-feature").Nth(2), $"/feature/{third}");
     }
 
+    private static float[] Floats(IEnumerable<string> values) => values.Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+
+    [Fact]
+    public async Task Clicking_a_token_lists_its_strongest_features_and_their_heat_there_matches()
+    {
+        var page = await dashboard.NewPageAsync("/");
+        await page.GetByTestId("prompt-input").FillAsync("Explain how a hash map handles collisions.");
+        await Assertions.Expect(page.GetByTestId("feature-row").First).ToBeVisibleAsync();
+
+        var token = page.GetByTestId("token-strip").Locator(".saex-token", new() { HasText = "collisions" });
+        await token.ClickAsync();
+        var panel = page.GetByTestId("token-features");
+        await Assertions.Expect(panel.GetByTestId("token-features-title")).ToContainTextAsync("collisions");
+        var rows = panel.GetByTestId("token-feature-row");
+        await Assertions.Expect(rows.First).ToBeVisibleAsync();
+        Assert.InRange(await rows.CountAsync(), 1, 10);
+        var values = Floats(await panel.GetByTestId("token-feature-value").AllInnerTextsAsync());
+        Assert.Equal(values.OrderByDescending(v => v), values);
+        Assert.True(await token.EvaluateAsync<bool>("t => t.classList.contains('saex-token-selected')"));
+
+        // The token's strongest feature, chosen for the heat, has at that token the value the list gave.
+        string top = (await panel.GetByTestId("token-feature-link").First.InnerTextAsync()).Trim();
+        await rows.First.ClickAsync();
+        await Assertions.Expect(page.GetByText($"Heat: feature {top} on each token")).ToBeVisibleAsync();
+        Assert.Equal(values[0].ToString("G4", CultureInfo.InvariantCulture), await token.GetAttributeAsync("data-value"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_second_prompt_typed_live_is_compared_side_by_side()
+    {
+        var page = await dashboard.NewPageAsync("/");
+        await page.GetByTestId("prompt-input").FillAsync("hey so like what even is a hash map lol");
+        await Assertions.Expect(page.GetByTestId("feature-row").First).ToBeVisibleAsync();
+        int activeA = int.Parse(await page.GetByTestId("active-count").InnerTextAsync(), CultureInfo.InvariantCulture);
+
+        await page.GetByTestId("compare-toggle").ClickAsync();
+        await page.GetByTestId("prompt-b-input").FillAsync("Characterise the amortised complexity of open addressing under linear probing.");
+        var pair = page.GetByTestId("live-pair");
+        var summary = pair.GetByTestId("pair-summary");
+        await Assertions.Expect(summary).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        var counts = System.Text.RegularExpressions.Regex.Matches(await summary.InnerTextAsync(), @"\d[\d,]*")
+            .Select(m => int.Parse(m.Value, System.Globalization.NumberStyles.AllowThousands, CultureInfo.InvariantCulture)).ToArray();
+        // A's count is the page's own; the shared ones are at most either side's.
+        Assert.Equal(activeA, counts[0]);
+        Assert.InRange(counts[2], 0, Math.Min(counts[0], counts[1]));
+        Assert.True(counts[1] > 0);
+
+        // A feature only in B (pooled over the user's message): its heat is 0 on every token of A's message, not in B's.
+        var onlyB = pair.GetByTestId("only-b-row");
+        await Assertions.Expect(onlyB.First).ToBeVisibleAsync();
+        string feature = (await pair.GetByTestId("only-b-link").First.InnerTextAsync()).Trim();
+        await onlyB.First.ClickAsync();
+        await Assertions.Expect(page.GetByText($"Heat: feature {feature} on each token")).ToBeVisibleAsync();
+        var strips = pair.GetByTestId("token-strip");
+        var userA = Floats(await strips.Nth(0).Locator(".saex-token:not(.saex-token-template)").EvaluateAllAsync<string[]>("s => s.map(e => e.dataset.value)"));
+        var userB = await strips.Nth(1).Locator(".saex-token:not(.saex-token-template)").EvaluateAllAsync<string[]>("s => s.map(e => e.dataset.value)");
+        Assert.All(userA, v => Assert.Equal(0f, v));
+        // Both are the same float written with 4 significant digits: the pooled value is the largest over B's message.
+        Assert.Equal((await pair.GetByTestId("only-b-value").First.InnerTextAsync()).Trim(), userB.MaxBy(v => float.Parse(v, CultureInfo.InvariantCulture)));
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task The_first_page_shows_a_shell_at_once_and_loads_plotly_only_where_it_plots()
     {

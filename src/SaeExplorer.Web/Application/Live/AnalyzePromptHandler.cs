@@ -33,7 +33,7 @@ public sealed class AnalyzePromptHandler(LiveModelService models, FeatureStore s
             .Select(f => new ActiveFeature(f.Feature, f.Value, tokensActive[f.Feature], store.GetLabel(sae, f.Feature)?.Label,
                 explained.GetValueOrDefault(f.Feature)))
             .ToList();
-        return new LiveAnalysis(prompt, models.TokenPieces(prompt.TokenIds), request.Pooling, pooledTokens.Count, pooled.ActiveCount, top,
+        return new LiveAnalysis(prompt, models.TokenPieces(prompt.TokenIds), request.Pooling, pooledTokens.Count, pooled.ActiveCount, pooled, top,
             clock.Elapsed.TotalMilliseconds);
     }
 }

@@ -22,10 +22,11 @@ public sealed record ActiveFeature(int Feature, float Value, int ActiveTokens, s
 /// <param name="Pooling">How the features were pooled.</param>
 /// <param name="PooledTokens">How many tokens the pooling reads: the user's message's, the last one, or all.</param>
 /// <param name="ActiveCount">Features active in the pooled vector.</param>
+/// <param name="Pooled">The pooled vector itself (a second prompt on the page is compared with it).</param>
 /// <param name="Top">The strongest pooled features.</param>
 /// <param name="Milliseconds">Time taken.</param>
 public sealed record LiveAnalysis(PromptFeatures Prompt, IReadOnlyList<TokenPiece> Pieces, PoolingMethod Pooling, int PooledTokens, int ActiveCount,
-    IReadOnlyList<ActiveFeature> Top, double Milliseconds)
+    SparseVector Pooled, IReadOnlyList<ActiveFeature> Top, double Milliseconds)
 {
     /// <summary>The tokens the pooling reads, in words: "your message's 9 tokens", "all 34 tokens", "the last token".</summary>
     public string PooledTokensName => Pooling switch

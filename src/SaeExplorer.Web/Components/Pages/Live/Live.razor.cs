@@ -1,5 +1,7 @@
+using System.Globalization;
 using Mediator;
 using Microsoft.AspNetCore.Components;
+using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Features;
 using SaeExplorer.Inference.Live;
 using SaeExplorer.Web.Application.Live;
@@ -37,6 +39,14 @@ public sealed partial class Live : IDisposable
     private string? _error;
     private bool _busy;
     private readonly LatestOnly _requests = new();
+    private readonly LatestOnly _tokenRequests = new();
+    private readonly LatestOnly _requestsB = new();
+    private TokenFeatures? _token;
+    private bool _comparing;
+    private string? _textB;
+    private LiveAnalysis? _analysisB;
+    private PromptPair? _pair;
+    private string? _errorB;
 
     public static string PoolingName(PoolingMethod pooling) => PoolingNames.Of(pooling);
 
@@ -65,19 +75,106 @@ public sealed partial class Live : IDisposable
 
     private Task OnTextSettled(string _) => AnalyzeAsync();
 
+    private Task OnTextBSettled(string _) => AnalyzeBAsync();
+
     private Task OnChatFormatChanged(string value)
     {
         _chatFormat = value;
-        return AnalyzeAsync();
+        return AnalyzeBothAsync();
     }
 
     private Task OnPoolingChanged(PoolingMethod value)
     {
         _pooling = value;
-        return AnalyzeAsync();
+        return AnalyzeBothAsync();
+    }
+
+    private Task OnComparingChanged(bool value)
+    {
+        _comparing = value;
+        return value ? AnalyzeBAsync() : Task.CompletedTask;
+    }
+
+    private async Task AnalyzeBothAsync()
+    {
+        await AnalyzeAsync();
+        if (_comparing)
+            await AnalyzeBAsync();
     }
 
     private void Select(int feature) => _selected = _selected == feature ? null : feature;
+
+    private void SelectFeature(int feature) => _selected = feature;
+
+    private async Task ShowTokenAsync(int token)
+    {
+        if (_analysis is not { } a)
+            return;
+        var ct = _tokenRequests.Next();
+        try
+        {
+            var features = await Mediator.Send(new TokenFeaturesQuery(a.Prompt, token), ct);
+            if (!ct.IsCancellationRequested)
+                _token = features;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (UserError e)
+        {
+            _error = e.Message;
+        }
+    }
+
+    private static IReadOnlyList<(int, string, string?)> TokenRows(TokenFeatures token) =>
+        token.Top.Select(f => (f.Feature, f.Value.ToString("G4", CultureInfo.InvariantCulture), f.Label ?? f.Explanation?.Text)).ToArray();
+
+    private static IReadOnlyList<(int, string, string?)> OneSidedRows(IReadOnlyList<OneSided> side, PromptPair pair) =>
+        side.Select(f => (f.Feature, f.Value.ToString("G4", CultureInfo.InvariantCulture), pair.Labels.GetValueOrDefault(f.Feature))).ToArray();
+
+    private static IReadOnlyList<(int, string, string?)> ChangedRows(PromptPair pair) =>
+        pair.Summary.Changed.Select(f => (f.Feature,
+            $"{f.A.ToString("G3", CultureInfo.InvariantCulture)} → {f.B.ToString("G3", CultureInfo.InvariantCulture)}", pair.Labels.GetValueOrDefault(f.Feature))).ToArray();
+
+    /// <summary>The second prompt, with the first one's chat format, system prompt and pooling, then the pair compared.</summary>
+    private async Task AnalyzeBAsync()
+    {
+        var token = _requestsB.Next();
+        _pair = null;
+        if (string.IsNullOrWhiteSpace(_textB))
+        {
+            _analysisB = null;
+            _errorB = null;
+            return;
+        }
+        try
+        {
+            var b = await Mediator.Send(new AnalyzePromptQuery(new PromptInput(_textB, _chatFormat, _systemPrompt), _pooling), token);
+            if (token.IsCancellationRequested)
+                return;
+            _analysisB = b;
+            _errorB = null;
+            await ComparePairAsync(token);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (UserError e)
+        {
+            _errorB = e.Message;
+            _analysisB = null;
+        }
+    }
+
+    private async Task ComparePairAsync(CancellationToken token)
+    {
+        if (_analysis is { } a && _analysisB is { } b && a.Pooling == b.Pooling)
+        {
+            var pair = await Mediator.Send(new ComparePromptsQuery(a, b), token);
+            if (!token.IsCancellationRequested)
+                _pair = pair;
+        }
+    }
 
     private async Task AnalyzeAsync()
     {
@@ -98,6 +195,9 @@ public sealed partial class Live : IDisposable
             if (token.IsCancellationRequested)
                 return;
             _analysis = analysis;
+            _token = null;
+            if (_comparing && _analysisB is not null)
+                await ComparePairAsync(token);
             if (_selected is { } s && !analysis.Top.Any(f => f.Feature == s))
                 _selected = null;
             _selected ??= analysis.Top.FirstOrDefault()?.Feature;
@@ -116,5 +216,10 @@ public sealed partial class Live : IDisposable
             _busy = false;
     }
 
-    public void Dispose() => _requests.Dispose();
+    public void Dispose()
+    {
+        _requests.Dispose();
+        _tokenRequests.Dispose();
+        _requestsB.Dispose();
+    }
 }
