@@ -26,27 +26,36 @@ namespace SaeExplorer.Core.Analysis;
 /// </remarks>
 public static class ContrastStatistics
 {
+    public static ContrastStatisticsReport Compute(IReadOnlyList<PooledPrompt> prompts, Contrast contrast, ContrastStatisticsOptions? options = null)
+    {
+        var (a, b) = FeatureDiff.Sides(prompts, contrast);
+        CheckIndices(prompts);
+        return Compute(a, b, contrast, options ?? new ContrastStatisticsOptions());
+    }
+
+    /// <summary>
+    /// The prompts whose ids are in <paramref name="selectedIds"/> against all the others: a contrast drawn by hand (a
+    /// lasso on a map) rather than by condition. The report names its sides <see cref="Contrast.SelectionName"/> and
+    /// <see cref="Contrast.RestName"/>.
+    /// </summary>
+    public static ContrastStatisticsReport ComputeSelection(IReadOnlyList<PooledPrompt> prompts, IReadOnlyCollection<string> selectedIds, ContrastStatisticsOptions? options = null)
+    {
+        var (a, b) = FeatureDiff.SelectionSides(prompts, selectedIds);
+        CheckIndices(prompts);
+        return Compute(a, b, new Contrast(Contrast.SelectionName, null), options ?? new ContrastStatisticsOptions());
+    }
+
     // AggressiveOptimization: the CLI calls this once per contrast, so tier-0 code would never be replaced in time.
     // One method on purpose: the per-feature tests share scratch buffers and one pass over the active latents, and
     // splitting the loop would either copy those buffers around or visit the 65,536 latents more than once.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static ContrastStatisticsReport Compute(IReadOnlyList<PooledPrompt> prompts, Contrast contrast, ContrastStatisticsOptions? options = null)
+    private static ContrastStatisticsReport Compute(PooledPrompt[] a, PooledPrompt[] b, Contrast contrast, ContrastStatisticsOptions options)
     {
-        options ??= new ContrastStatisticsOptions();
-        var (a, b) = FeatureDiff.Sides(prompts, contrast);
         int nA = a.Length;
         int nB = b.Length;
         int n = nA + nB;
         int d = a[0].Features.FeatureCount;
         var all = a.Concat(b).ToArray();
-        foreach (var p in prompts)
-        {
-            foreach (var index in p.Features.Indices)
-            {
-                if ((uint)index >= (uint)d)
-                    throw new ArgumentException($"prompt '{p.Id}' has latent index {index}, outside 0..{d - 1}.", nameof(prompts));
-            }
-        }
 
         // Transpose: for each latent, the prompts (A first, then B) where it is stored, with their values.
         var starts = new int[d + 1];
@@ -172,6 +181,19 @@ public static class ContrastStatistics
         var sideA = Side(contrast.A, a, options, 0, unionA, exclusiveA);
         var sideB = Side(contrast.BName, b, options, 1, unionB, exclusiveB);
         return new ContrastStatisticsReport(contrast, options, sideA, sideB, d, rows.Count, pairing?.TopicCount, features);
+    }
+
+    private static void CheckIndices(IReadOnlyList<PooledPrompt> prompts)
+    {
+        int d = prompts[0].Features.FeatureCount;
+        foreach (var p in prompts)
+        {
+            foreach (var index in p.Features.Indices)
+            {
+                if ((uint)index >= (uint)d)
+                    throw new ArgumentException($"prompt '{p.Id}' has latent index {index}, outside 0..{d - 1}.", nameof(prompts));
+            }
+        }
     }
 
     /// <summary>

@@ -96,6 +96,26 @@ public static class FeatureDiff
         return (a, b);
     }
 
+    /// <summary>
+    /// The prompts whose ids are in <paramref name="selected"/> (side A) and all the others (side B), both in input
+    /// order, after checking the input: every selected id is a prompt's, and both sides hold at least one prompt.
+    /// </summary>
+    internal static (PooledPrompt[] A, PooledPrompt[] B) SelectionSides(IReadOnlyList<PooledPrompt> prompts, IReadOnlyCollection<string> selected)
+    {
+        CheckInput(prompts);
+        var chosen = new HashSet<string>(selected, StringComparer.Ordinal);
+        var unknown = chosen.Except(prompts.Select(p => p.Id), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        if (unknown.Length > 0)
+            throw new ArgumentException($"no prompt has the id {string.Join(", ", unknown.Select(id => $"'{id}'"))}.", nameof(selected));
+        if (chosen.Count == 0)
+            throw new ArgumentException("no prompts are selected; select at least one to compare with the rest.", nameof(selected));
+        if (chosen.Count == prompts.Count)
+            throw new ArgumentException("every prompt is selected, so there is no rest to compare with; leave some out.", nameof(selected));
+        var a = prompts.Where(p => chosen.Contains(p.Id)).ToArray();
+        var b = prompts.Where(p => !chosen.Contains(p.Id)).ToArray();
+        return (a, b);
+    }
+
     /// <summary>Per feature: in how many of the prompts it is active, and the sum of its values there.</summary>
     private static Dictionary<int, (int Prompts, double Sum)> FeatureStats(IEnumerable<PooledPrompt> prompts)
     {

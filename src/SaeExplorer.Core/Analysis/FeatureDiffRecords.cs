@@ -7,12 +7,16 @@ public sealed record PooledPrompt(string Id, string Condition, string Topic, Spa
 
 /// <summary>
 /// Which conditions to compare: <see cref="A"/> against <see cref="B"/>, or, when <see cref="B"/> is null, against
-/// all other conditions together ("rest").
+/// all other conditions together ("rest"). A contrast of hand-picked prompts against the others names its sides
+/// <see cref="SelectionName"/> and <see cref="RestName"/> (<see cref="ContrastStatistics.ComputeSelection"/>).
 /// </summary>
 public sealed record Contrast(string A, string? B)
 {
     /// <summary>How a one-vs-rest contrast's B side is named in reports.</summary>
     public const string RestName = "rest";
+
+    /// <summary>How the hand-picked side of a selection-vs-rest contrast (<see cref="ContrastStatistics.ComputeSelection"/>) is named in reports.</summary>
+    public const string SelectionName = "selection";
 
     public bool IsVersusRest => B is null;
 

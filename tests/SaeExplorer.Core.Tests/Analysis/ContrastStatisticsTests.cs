@@ -173,6 +173,43 @@ public sealed class ContrastStatisticsTests
     }
 
     [Fact]
+    public void A_selection_of_every_plain_prompt_gives_the_numbers_of_plain_versus_rest_under_its_own_names()
+    {
+        var byCondition = ContrastStatistics.Compute(Prompts, new Contrast("plain", null));
+        var bySelection = ContrastStatistics.ComputeSelection(Prompts, ["plain/t3", "plain/t1", "plain/t4", "plain/t2"]);
+
+        Assert.Equal(byCondition.Features, bySelection.Features);
+        Assert.Equal((byCondition.TestedCount, byCondition.PairedTopicCount), (bySelection.TestedCount, bySelection.PairedTopicCount));
+        Assert.Equal(("selection", 4), (bySelection.A.Name, bySelection.A.PromptCount));
+        Assert.Equal(("rest", 5), (bySelection.B.Name, bySelection.B.PromptCount));
+    }
+
+    [Fact]
+    public void A_selection_across_conditions_by_hand()
+    {
+        var r = ContrastStatistics.ComputeSelection(Prompts, ["plain/t1", "fancy/t1"]);
+
+        Assert.Equal((2, 7), (r.A.PromptCount, r.B.PromptCount));
+        // Latent 1 is 2 in both selected prompts and in fancy/t2 among the other seven.
+        var f1 = r.Features.Single(f => f.Feature == 1);
+        Assert.Equal((2, 1), (f1.ActiveA, f1.ActiveB));
+        Assert.Equal((2.0, 2.0 / 7), (f1.MeanA, f1.MeanB));
+        // Haldane: log2((2.5·6.5)/(0.5·1.5)).
+        Assert.Equal(Math.Log2(2.5 * 6.5 / (0.5 * 1.5)), f1.Log2OddsRatio, 12);
+        // Fisher [[2, 0], [1, 6]]: only the observed table is as unlikely, C(3,2)·C(6,0)/C(9,2) = 3/36.
+        Assert.Equal(1.0 / 12, f1.FisherP, 12);
+        Assert.Null(r.PairedTopicCount);
+    }
+
+    [Fact]
+    public void A_selection_must_name_known_prompts_and_leave_a_rest()
+    {
+        Assert.Contains("'plain/t9'", Assert.Throws<ArgumentException>(() => ContrastStatistics.ComputeSelection(Prompts, ["plain/t1", "plain/t9"])).Message);
+        Assert.Contains("no prompts are selected", Assert.Throws<ArgumentException>(() => ContrastStatistics.ComputeSelection(Prompts, [])).Message);
+        Assert.Contains("no rest", Assert.Throws<ArgumentException>(() => ContrastStatistics.ComputeSelection(Prompts, Prompts.Select(p => p.Id).ToArray())).Message);
+    }
+
+    [Fact]
     public void Json_round_trips_the_numbers()
     {
         var r = ContrastStatistics.Compute(Prompts, new Contrast("plain", "fancy"), new ContrastStatisticsOptions(Seed: 7));
