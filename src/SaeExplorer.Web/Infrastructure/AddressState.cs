@@ -49,9 +49,12 @@ public sealed class AddressState : IDisposable
     private static string Path(string uri) => uri.Split('?', '#')[0];
 
     /// <summary>A pooling method from the address ("user", "max", …), or null when absent or not one.</summary>
-    public static PoolingMethod? Pooling(string? text) =>
-        Enum.TryParse<PoolingMethod>(text, ignoreCase: true, out var pooling) && Enum.IsDefined(pooling) ? pooling : null;
+    public static PoolingMethod? Pooling(string? text) => Choice<PoolingMethod>(text);
 
-    /// <summary>How a pooling method is written in an address.</summary>
-    public static string Name(PoolingMethod pooling) => pooling.ToString().ToLowerInvariant();
+    /// <summary>One of an enum's named values from the address, written as <see cref="Name{T}"/> writes it, or null when absent or not one.</summary>
+    public static T? Choice<T>(string? text) where T : struct, Enum =>
+        Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) ? value : null;
+
+    /// <summary>How a choice (a pooling method, a colouring) is written in an address.</summary>
+    public static string Name<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 }

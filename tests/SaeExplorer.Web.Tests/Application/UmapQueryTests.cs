@@ -125,4 +125,72 @@ public sealed class UmapQueryTests
         Assert.All(table.Rows, r => Assert.All(r.Skip(2).Take(6), v => Assert.InRange(Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture), -1.0, 1.0)));
         Assert.Equal(36, view.Figure(view.Maps.Features).Points.Count);
     }
+
+    [Fact]
+    public void Condition_and_topic_colourings_split_the_prompts_into_their_groups_in_order()
+    {
+        var view = UmapView.Compute(MakeRun("r1"), PoolingMethod.User);
+
+        var byCondition = UmapColouring.ByCondition(view);
+        Assert.Equal(["novice", "expert", "oddball"], byCondition.Select(t => t.Name));
+        Assert.Equal(Enumerable.Range(12, 12), byCondition[1].Rows);
+
+        var byTopic = UmapColouring.ByTopic(view);
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => $"topic {i}"), byTopic.Select(t => t.Name));
+        // Each topic once per condition: rows 7, 19 and 31 are topic 7's novice, expert and oddball prompts.
+        Assert.Equal([7, 19, 31], byTopic[7].Rows);
+        Assert.Equal(["novice/topic-7", "expert/topic-7", "oddball/topic-7"], byTopic[7].Rows.Select(r => view.Points[r].PromptId));
+        Assert.All(byTopic, t => Assert.Null(t.Values));
+    }
+
+    [Fact]
+    public void Feature_colouring_draws_the_strongest_prompts_last_with_their_values()
+    {
+        var view = UmapView.Compute(MakeRun("r1"), PoolingMethod.User);
+        // Three prompts fire, the rest are 0.
+        var byPrompt = view.Points.ToDictionary(p => p.PromptId, _ => 0.0);
+        byPrompt["expert/topic-3"] = 2.5;
+        byPrompt["novice/topic-0"] = 0.25;
+        byPrompt["oddball/topic-11"] = 1.0;
+        var values = new UmapFeatureValues("r1", PoolingMethod.User, 9, byPrompt);
+
+        var trace = UmapColouring.ByFeature(view, values);
+
+        Assert.Equal("feature 9", trace.Name);
+        Assert.Equal(36, trace.Rows.Count);
+        // The 33 zeros in row order, then 0.25 (row 0), 1.0 (row 35), 2.5 (row 15).
+        Assert.Equal(Enumerable.Range(1, 34).Where(r => r != 15), trace.Rows.Take(33));
+        Assert.Equal([0, 35, 15], trace.Rows.Skip(33));
+        Assert.Equal([0.25, 1.0, 2.5], trace.Values!.Skip(33));
+        Assert.Equal(2.5, trace.ScaleMax);
+        Assert.Equal((2.5, 3), (values.Max, values.ActiveCount));
+
+        var silent = UmapColouring.ByFeature(view, values with { ByPrompt = view.Points.ToDictionary(p => p.PromptId, _ => 0.0) });
+        Assert.Equal(1, silent.ScaleMax);
+        Assert.Throws<ArgumentException>(() => UmapColouring.ByFeature(view, values with { Pooling = PoolingMethod.Max }));
+    }
+
+    [Fact]
+    public async Task Feature_values_are_each_prompts_pooled_value_and_an_index_outside_the_sae_is_refused()
+    {
+        var data = MakeRun("r1");
+        using var models = new LiveModelService();
+        var handler = new UmapFeatureValuesHandler(new Runs(data), new RunViewCache(models));
+
+        // Feature 3 belongs to the novice cluster (features 0–15 fire on every novice token), so with max pooling every
+        // novice prompt has a value in [0.1, 1.1) and the others only where the 10% noise put one.
+        var values = await handler.Handle(new UmapFeatureValuesQuery("r1", PoolingMethod.Max, 3), CancellationToken.None);
+
+        Assert.Equal((3, PoolingMethod.Max, 36), (values.Feature, values.Pooling, values.ByPrompt.Count));
+        foreach (var p in data.Pooled(PoolingMethod.Max))
+        {
+            int k = Array.IndexOf(p.Features.Indices, 3);
+            Assert.Equal(k >= 0 ? p.Features.Values[k] : 0.0, values.ByPrompt[p.Id]);
+        }
+        Assert.All(values.ByPrompt.Where(kv => kv.Key.StartsWith("novice/", StringComparison.Ordinal)), kv => Assert.InRange(kv.Value, 0.1, 1.1));
+        Assert.True(values.ActiveCount is >= 12 and < 36, $"{values.ActiveCount} prompts active");
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(async () => await handler.Handle(new UmapFeatureValuesQuery("r1", PoolingMethod.Max, DSae), CancellationToken.None));
+        Assert.Equal($"Feature {DSae} does not exist: the run's SAE has {DSae} features, numbered 0 to {DSae - 1}.", e.Message);
+    }
 }

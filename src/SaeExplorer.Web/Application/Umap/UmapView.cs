@@ -6,13 +6,16 @@ using SaeExplorer.Web.Application.Runs;
 
 namespace SaeExplorer.Web.Application.Umap;
 
-/// <summary>One prompt of a map: what hovering shows and what clicking opens on the Live page.</summary>
-public sealed record UmapPoint(string PromptId, string Condition, string UserText);
+/// <summary>One prompt of a map: what hovering shows, what colours it, and what clicking opens on the Live page.</summary>
+public sealed record UmapPoint(string PromptId, string Condition, string Topic, string UserText);
 
 /// <summary>A run's two maps, its prompts in the maps' row order, and the conditions in the order legends list them.</summary>
 public sealed record UmapView(string RunId, string ExperimentName, PoolingMethod Pooling, int Layer, IReadOnlyList<string> Conditions,
     IReadOnlyList<UmapPoint> Points, ConditionEmbeddings Maps)
 {
+    /// <summary>The prompts' topics in order of first appearance (the prompt set's order).</summary>
+    public IReadOnlyList<string> Topics { get; } = Points.Select(p => p.Topic).Distinct(StringComparer.Ordinal).ToList();
+
     /// <summary>The headers of <see cref="MetricsTable"/>: the keys of the CLI's umap_metrics.json, with the map's name first.</summary>
     public static readonly IReadOnlyList<string> MetricsHeaders =
         ["map", "metric", "silhouette_original", "knn_accuracy_original", "silhouette_embedding", "knn_accuracy_embedding", "trustworthiness", "knn_preservation", "k", "trustworthiness_k"];
@@ -25,7 +28,7 @@ public sealed record UmapView(string RunId, string ExperimentName, PoolingMethod
         var conditions = pooled.Select(p => p.Condition).ToList();
         var maps = ConditionEmbeddingsBuilder.Compute(data.PooledActivations(pooling), pooled.Select(p => p.Features).ToList(), conditions);
         var points = data.Result.Prompts
-            .Select(p => new UmapPoint(p.Prompt.Id, p.Prompt.Condition, p.Prompt.UserText))
+            .Select(p => new UmapPoint(p.Prompt.Id, p.Prompt.Condition, p.Prompt.Topic, p.Prompt.UserText))
             .ToList();
         return new UmapView(data.RunId, data.PromptSet.Name, pooling, data.Model.Spec.Layer, ConditionPalette.Order(data.ConditionOrder), points, maps);
     }
