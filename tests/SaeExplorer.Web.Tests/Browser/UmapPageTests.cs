@@ -155,6 +155,138 @@ public sealed class UmapPageTests(DashboardFixture dashboard)
         await page.Context.CloseAsync();
     }
 
+    /// <summary>Opens a MudSelect by its test id and clicks the option with exactly this text.</summary>
+    private static async Task ChooseAsync(IPage page, string testId, string option)
+    {
+        await page.GetByTestId(testId).ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new($"^\\s*{Regex.Escape(option)}\\s*$") }).ClickAsync();
+    }
+
+    /// <summary>The features map's Plotly div (Plotly keeps the drawn data and layout on it).</summary>
+    private static ILocator FeaturesPlot(IPage page) => page.GetByTestId("umap-plot-features").Locator(".js-plotly-plot");
+
+    /// <summary>Waits until the features map has been drawn with <paramref name="traces"/> traces (a new colouring is a new chart).</summary>
+    private static Task WaitForTracesAsync(IPage page, int traces) =>
+        page.WaitForFunctionAsync($"() => document.querySelector('[data-testid=umap-plot-features] .js-plotly-plot')?.data?.length === {traces}");
+
+    [Fact]
+    public async Task Colouring_by_topic_and_by_a_feature_redraws_the_maps_and_the_address_keeps_it_across_a_reload()
+    {
+        // The Compare page's most significant latent fires somewhere; the Feature page says where and how strongly.
+        await dashboard.EnsureBuiltInRunAsync();
+        var compare = await dashboard.NewPageAsync(dashboard.WithBuiltInRun("/compare"));
+        var link = compare.GetByTestId("differential-link").First;
+        await Assertions.Expect(link).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        int feature = int.Parse((await link.InnerTextAsync()).Trim(), CultureInfo.InvariantCulture);
+        await compare.GotoAsync(dashboard.WithBuiltInRun($"/feature/{feature}"));
+        var rows = compare.GetByTestId("distribution-row");
+        await Assertions.Expect(rows).ToHaveCountAsync(6, new() { Timeout = 60_000 });
+        int active = 0;
+        string featurePageMax = "";
+        double largest = double.NegativeInfinity;
+        foreach (var row in await rows.AllAsync())
+        {
+            var cells = await row.Locator("td").AllInnerTextsAsync();
+            active += int.Parse(cells[1].Split('/')[0].Trim(), CultureInfo.InvariantCulture);
+            if (cells[5].Trim() != "—" && double.Parse(cells[5], CultureInfo.InvariantCulture) > largest)
+                (largest, featurePageMax) = (double.Parse(cells[5], CultureInfo.InvariantCulture), cells[5].Trim());
+        }
+        Assert.True(active > 0, $"feature {feature} fires nowhere");
+        await compare.Context.CloseAsync();
+
+        var page = await OpenBuiltInUmapAsync();
+        string run = dashboard.BuiltInRunId!;
+        await WaitForTracesAsync(page, 6);
+
+        await ChooseAsync(page, "umap-colour", "topic");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($@"/umap\?run={run}&pooling=user&colour=topic$"));
+        await WaitForTracesAsync(page, 50);
+        var topics = await FeaturesPlot(page).EvaluateAsync<string[]>("el => el.data.map(t => t.name + '|' + t.x.length)");
+        Assert.Equal(PromptSets.BuiltIn().Topics.Select(t => t + "|6"), topics);
+
+        await ChooseAsync(page, "umap-colour", "a feature's activation");
+        await page.GetByTestId("umap-colour-feature").FillAsync(feature.ToString(CultureInfo.InvariantCulture));
+        await page.GetByTestId("umap-colour-feature").PressAsync("Tab");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($@"/umap\?run={run}&pooling=user&colour=feature&feature={feature}$"));
+        await WaitForTracesAsync(page, 1);
+
+        async Task ExpectFeatureColoursAsync()
+        {
+            var colours = await FeaturesPlot(page).EvaluateAsync<double[]>("el => el.data[0].marker.color");
+            Assert.Equal(300, colours.Length);
+            Assert.All(colours, c => Assert.True(c >= 0, $"value {c}"));
+            // Exactly the prompts the Feature page counts as active are coloured, the largest value is the one it shows,
+            // and the strongest are drawn last.
+            Assert.Equal(active, colours.Count(c => c > 0));
+            Assert.Equal(featurePageMax, colours.Max().ToString("G3", CultureInfo.InvariantCulture));
+            Assert.Equal(colours.Order(), colours);
+            Assert.True(await FeaturesPlot(page).EvaluateAsync<bool>("el => el.data[0].marker.showscale === true"));
+            await Assertions.Expect(page.GetByTestId("umap-plot-features").Locator(".colorbar")).ToHaveCountAsync(1);
+            var hover = await FeaturesPlot(page).EvaluateAsync<string>("el => el.data[0].text[el.data[0].text.length - 1]");
+            Assert.StartsWith($"feature {feature}: {colours[^1].ToString("G4", CultureInfo.InvariantCulture)}<br>", hover, StringComparison.Ordinal);
+            await Assertions.Expect(page.GetByTestId("umap-colour-summary")).ToContainTextAsync($"active in {active} of 300 prompts");
+        }
+        await ExpectFeatureColoursAsync();
+
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("umap-metrics")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("umap-colour")).ToContainTextAsync("a feature's activation");
+        await Assertions.Expect(page.GetByTestId("umap-colour-feature")).ToHaveValueAsync(feature.ToString(CultureInfo.InvariantCulture));
+        await WaitForTracesAsync(page, 1);
+        await ExpectFeatureColoursAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_selection_lists_its_prompts_and_compares_them_with_the_rest()
+    {
+        var page = await OpenBuiltInUmapAsync();
+        // Selections reach the server once the chart has subscribed to them, as clicks do.
+        await page.Locator("[data-testid=umap-plot-features][data-click-ready=true]").WaitForAsync();
+        var plot = FeaturesPlot(page);
+        Assert.Equal("lasso", await plot.EvaluateAsync<string>("el => el.layout.dragmode"));
+
+        // A lasso as Plotly reports it: five standard prompts (trace 0) and three novice ones (trace 3). Dragging a real
+        // lasso over points whose places depend on the fit would make the test depend on them too.
+        var labels = await plot.EvaluateAsync<string[]>("""
+            el => {
+                const points = [];
+                for (const [trace, count] of [[0, 5], [3, 3]])
+                    for (let i = 0; i < count; i++)
+                        points.push({ curveNumber: trace, pointNumber: i, pointIndex: i, fullData: { index: trace }, x: el.data[trace].x[i], y: el.data[trace].y[i], text: el.data[trace].text[i] });
+                el.emit('plotly_selected', { points });
+                return points.map(p => p.text);
+            }
+            """);
+        var ids = labels.Select(l => Regex.Match(l, "^<b>([^<]+)</b>").Groups[1].Value).ToList();
+        Assert.Equal(8, ids.Distinct().Count());
+
+        var rows = page.GetByTestId("umap-selection-row");
+        await Assertions.Expect(rows).ToHaveCountAsync(8);
+        var listed = new List<string[]>();
+        foreach (var row in await rows.AllAsync())
+            listed.Add((await row.Locator("td").AllInnerTextsAsync()).Select(t => t.Trim()).ToArray());
+        Assert.Equal(ids, listed.Select(r => r[0]));
+        Assert.Equal([.. Enumerable.Repeat("standard", 5), .. Enumerable.Repeat("novice", 3)], listed.Select(r => r[1]));
+        // Prompt ids are condition/topic-slug; the topic column names the topic itself.
+        Assert.All(listed, r => Assert.False(string.IsNullOrEmpty(r[2])));
+        await Assertions.Expect(page.GetByTestId("umap-selection-count")).ToHaveTextAsync("8 prompts selected");
+
+        await page.GetByTestId("umap-compare-selection").ClickAsync();
+        var features = page.GetByTestId("umap-selection-feature");
+        await Assertions.Expect(features).ToHaveCountAsync(20, new() { Timeout = 60_000 });
+        var first = page.GetByTestId("umap-selection-feature-link").First;
+        await Assertions.Expect(first).ToHaveAttributeAsync("href", new Regex($@"^/feature/\d+\?run={dashboard.BuiltInRunId}$"));
+        // The first row is the most significant latent: more present among the eight than in the other 292, or less.
+        var cells = (await features.First.Locator("td").AllInnerTextsAsync()).Select(t => t.Trim()).ToArray();
+        Assert.NotEqual(cells[1], cells[2]);
+        Assert.InRange(double.Parse(cells[6], CultureInfo.InvariantCulture), 0.0, 1.0);
+
+        await page.GetByTestId("umap-clear-selection").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("umap-selection")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
     /// <summary>The width in pixels a PNG's IHDR chunk declares (big-endian, bytes 16–19).</summary>
     private static int PngWidth(byte[] png) => System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4));
 }

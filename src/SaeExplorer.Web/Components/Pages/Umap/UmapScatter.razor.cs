@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Components;
@@ -23,62 +24,102 @@ public sealed partial class UmapScatter
     /// <summary>Characters per line of the hover label: narrow enough to fit beside a point near the map's edge.</summary>
     private const int HoverLineLength = 36;
 
+    /// <summary>Legends longer than this (a run's topics) are left out: they would push the map off its card, and hover names the point's group.</summary>
+    private const int LegendLimit = 12;
+
+    /// <summary>
+    /// The feature colour scale: inactive prompts (0) light grey, active ones from pale yellow to dark brown (YlOrBr),
+    /// so that even a weak activation stands apart from none.
+    /// </summary>
+    private static readonly object[] FeatureScale =
+    [
+        new object[] { 0, "#d9d9d9" }, new object[] { 1e-6, "#fee391" }, new object[] { 0.5, "#ec7014" }, new object[] { 1, "#662506" },
+    ];
+
+    private static readonly ConditionMarker[] Shapes = Enum.GetValues<ConditionMarker>();
+
     [Parameter, EditorRequired] public UmapView View { get; set; } = null!;
     [Parameter, EditorRequired] public ConditionEmbedding Map { get; set; } = null!;
+
+    /// <summary>What colours the points, and the traces <see cref="UmapColouring"/> made for it.</summary>
+    [Parameter, EditorRequired] public UmapColour Colour { get; set; }
+    [Parameter, EditorRequired] public IReadOnlyList<UmapTrace> Traces { get; set; } = [];
 
     /// <summary>Called with the clicked prompt.</summary>
     [Parameter] public EventCallback<UmapPoint> PointClicked { get; set; }
 
+    /// <summary>Called with the prompts a lasso or box selected (empty when it caught none).</summary>
+    [Parameter] public EventCallback<IReadOnlyList<UmapPoint>> PointsSelected { get; set; }
+
     private PlotlyChart? _chart;
     private IList<ITrace> _data = [];
     private PlotlyLayout _layout = new();
-    private readonly Config _config = new() { Responsive = true, DisplayLogo = false, DisplayModeBar = Plotly.Blazor.ConfigLib.DisplayModeBarEnum.False };
-    // For each trace (condition), the row of each of its points in the view: Plotly reports clicks as (trace, point).
-    private List<List<int>> _rows = [];
+    // The mode bar offers lasso, box, zoom and pan; its image button is left out because the card's menu exports the
+    // publication figure.
+    private readonly Config _config = new() { Responsive = true, DisplayLogo = false, ModeBarButtonsToRemove = new[] { "toImage" } };
     private bool _subscribed;
     private bool _clickReady;
 
     protected override void OnParametersSet()
     {
-        _rows = View.Conditions.Select(c => Enumerable.Range(0, View.Points.Count).Where(i => View.Points[i].Condition == c).ToList()).ToList();
-        _data = View.Conditions.Select((c, t) => (ITrace)Trace(c, _rows[t])).ToList();
-        // No title, axis titles or mode bar: the card says which map it is, UMAP axes carry no meaning, and the card's
-        // menu exports the publication figure.
+        _data = Traces.Select((trace, t) => (ITrace)Trace(trace, t)).ToList();
+        // No title or axis titles: the card says which map it is, and UMAP axes carry no meaning. Dragging draws a
+        // lasso: selecting prompts is what the page offers beyond hovering (zoom is one mode-bar click away).
         _layout = new PlotlyLayout
         {
-            ShowLegend = true,
+            ShowLegend = Colour != UmapColour.Feature && Traces.Count <= LegendLimit,
             Legend = [new Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H }],
             HoverMode = HoverModeEnum.Closest,
+            DragMode = DragModeEnum.Lasso,
             XAxis = [new XAxis { ShowTickLabels = false, ZeroLine = false }],
             YAxis = [new YAxis { ShowTickLabels = false, ZeroLine = false }],
             Margin = new Margin { L = 10, R = 10, T = 10, B = 10 },
         };
     }
 
-    private Scatter Trace(string condition, List<int> rows)
+    private Scatter Trace(UmapTrace trace, int index) => new()
+    {
+        Name = trace.Name,
+        Mode = ModeFlag.Markers,
+        X = trace.Rows.Select(i => (object)Map.Embedding[i][0]).ToList(),
+        Y = trace.Rows.Select(i => (object)Map.Embedding[i][1]).ToList(),
+        TextArray = trace.Rows.Select((row, k) => HoverText(View.Points[row], trace.Values is { } v ? (trace.Name, v[k]) : null)).ToList(),
+        HoverInfo = HoverInfoFlag.Text,
+        Marker = Colour switch
+        {
+            UmapColour.Feature => new Marker
+            {
+                ColorArray = trace.Values!.Select(v => (object)v).ToList(),
+                ColorScale = FeatureScale,
+                CMin = 0,
+                CMax = (decimal)trace.ScaleMax,
+                ShowScale = true,
+                ColorBar = new ColorBar { Title = new Plotly.Blazor.Traces.ScatterLib.MarkerLib.ColorBarLib.Title { Text = trace.Name }, Thickness = 12 },
+                Size = 8,
+                Opacity = 0.9m,
+            },
+            // Plotly's ten default colours in turn, with a new marker shape every ten topics, so up to 60 stay distinct.
+            UmapColour.Topic => new Marker { Symbol = Symbol(Shapes[index / 10 % Shapes.Length]), Size = 8, Opacity = 0.85m },
+            // The exported figures' colours and markers, so the dashboard and the paper agree.
+            _ => ConditionStyled(trace.Name),
+        },
+    };
+
+    private static Marker ConditionStyled(string condition)
     {
         var style = ConditionPalette.Default.StyleOf(condition);
-        return new Scatter
-        {
-            Name = condition,
-            Mode = ModeFlag.Markers,
-            X = rows.Select(i => (object)Map.Embedding[i][0]).ToList(),
-            Y = rows.Select(i => (object)Map.Embedding[i][1]).ToList(),
-            TextArray = rows.Select(i => HoverText(View.Points[i])).ToList(),
-            HoverInfo = HoverInfoFlag.Text,
-            // The exported figures' colours and markers, so the dashboard and the paper agree.
-            Marker = new Marker { Color = style.Color.ToHex(), Symbol = Symbol(style.Marker), Size = 8, Opacity = 0.85m },
-        };
+        return new Marker { Color = style.Color.ToHex(), Symbol = Symbol(style.Marker), Size = 8, Opacity = 0.85m };
     }
 
     // Plotly reads hover text as its small HTML subset; encoding keeps a prompt's own markup as text. The prompt is
     // wrapped into short lines: Plotly draws the label inside the chart, and one 90-character line was cut off at the
     // map's edge.
-    private static string HoverText(UmapPoint p)
+    private static string HoverText(UmapPoint p, (string Name, double Value)? feature)
     {
         string text = p.UserText.Length > HoverTextLength ? p.UserText[..HoverTextLength] + "…" : p.UserText;
         var lines = Wrap(text, HoverLineLength).Select(WebUtility.HtmlEncode);
-        return $"<b>{WebUtility.HtmlEncode(p.PromptId)}</b><br>{WebUtility.HtmlEncode(p.Condition)}<br>{string.Join("<br>", lines)}";
+        string value = feature is { } f ? $"{WebUtility.HtmlEncode(f.Name)}: {f.Value.ToString("G4", CultureInfo.InvariantCulture)}<br>" : "";
+        return $"{value}<b>{WebUtility.HtmlEncode(p.PromptId)}</b><br>{WebUtility.HtmlEncode(p.Condition)} · {WebUtility.HtmlEncode(p.Topic)}<br>{string.Join("<br>", lines)}";
     }
 
     /// <summary>Breaks <paramref name="text"/> at spaces into lines of at most <paramref name="width"/> characters (a longer word gets its own line, cut).</summary>
@@ -119,6 +160,7 @@ public sealed partial class UmapScatter
         try
         {
             await _chart.SubscribeClickEvent();
+            await _chart.SubscribeSelectedEvent();
             _clickReady = true;
             await InvokeAsync(StateHasChanged);
         }
@@ -130,14 +172,22 @@ public sealed partial class UmapScatter
 
     private void OnClick(IEnumerable<EventDataPoint> points)
     {
-        var point = points.FirstOrDefault();
-        if (point is null)
-            return;
-        if (Index(point.CurveNumber) is not { } trace || Index(point.PointNumber) is not { } index
-            || trace < 0 || trace >= _rows.Count || index < 0 || index >= _rows[trace].Count)
-            return;
-        _ = InvokeAsync(() => PointClicked.InvokeAsync(View.Points[_rows[trace][index]]));
+        if (points.Select(PointOf).FirstOrDefault(p => p is not null) is { } point)
+            _ = InvokeAsync(() => PointClicked.InvokeAsync(point));
     }
+
+    private void OnSelected(IEnumerable<EventDataPoint> points)
+    {
+        var selected = points.Select(PointOf).OfType<UmapPoint>().Distinct().ToList();
+        _ = InvokeAsync(() => PointsSelected.InvokeAsync(selected));
+    }
+
+    /// <summary>The prompt behind a point of Plotly's event, which names it as (trace, index in the trace).</summary>
+    private UmapPoint? PointOf(EventDataPoint point) =>
+        Index(point.CurveNumber) is { } trace && Index(point.PointNumber) is { } index
+            && trace >= 0 && trace < Traces.Count && index >= 0 && index < Traces[trace].Rows.Count
+            ? View.Points[Traces[trace].Rows[index]]
+            : null;
 
     // The event's numbers arrive as untyped JSON from Plotly's JavaScript.
     private static int? Index(object? value) => value switch
