@@ -64,13 +64,16 @@ public sealed partial class UmapScatter
     {
         _data = Traces.Select((trace, t) => (ITrace)Trace(trace, t)).ToList();
         // No title or axis titles: the card says which map it is, and UMAP axes carry no meaning. Dragging draws a
-        // lasso: selecting prompts is what the page offers beyond hovering (zoom is one mode-bar click away).
+        // lasso: selecting prompts is what the page offers beyond hovering (zoom is one mode-bar click away). Clicks
+        // must also select: with clicks as events alone, Plotly answers a click in lasso mode with an empty
+        // plotly_selected before plotly_click, which Plotly.Blazor cannot read, and the click never arrives.
         _layout = new PlotlyLayout
         {
             ShowLegend = Colour != UmapColour.Feature && Traces.Count <= LegendLimit,
             Legend = [new Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H }],
             HoverMode = HoverModeEnum.Closest,
             DragMode = DragModeEnum.Lasso,
+            ClickMode = ClickModeFlag.Event | ClickModeFlag.Select,
             XAxis = [new XAxis { ShowTickLabels = false, ZeroLine = false }],
             YAxis = [new YAxis { ShowTickLabels = false, ZeroLine = false }],
             Margin = new Margin { L = 10, R = 10, T = 10, B = 10 },
