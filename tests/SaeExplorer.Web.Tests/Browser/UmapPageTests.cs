@@ -276,7 +276,7 @@ public sealed class UmapPageTests(DashboardFixture dashboard)
         var features = page.GetByTestId("umap-selection-feature");
         await Assertions.Expect(features).ToHaveCountAsync(20, new() { Timeout = 60_000 });
         var first = page.GetByTestId("umap-selection-feature-link").First;
-        await Assertions.Expect(first).ToHaveAttributeAsync("href", new Regex($@"^/feature/\d+\?run={dashboard.BuiltInRunId}$"));
+        await Assertions.Expect(first).ToHaveAttributeAsync("href", new Regex($@"^/feature/\d+\?run={dashboard.BuiltInRunId}&pooling=user$"));
         // The first row is the most significant latent: more present among the eight than in the other 292, or less.
         var cells = (await features.First.Locator("td").AllInnerTextsAsync()).Select(t => t.Trim()).ToArray();
         Assert.NotEqual(cells[1], cells[2]);

@@ -178,8 +178,8 @@ public sealed partial class Umap : IDisposable
         _comparing = false;
     }
 
-    /// <summary>A latent's page, opened on the run shown here.</summary>
-    private string FeatureLink(int feature) => $"/feature/{feature}?run={Uri.EscapeDataString(_view!.RunId)}";
+    /// <summary>A latent's page, opened on the run and pooling shown here.</summary>
+    private string FeatureLink(int feature) => $"/feature/{feature}?run={Uri.EscapeDataString(_view!.RunId)}&pooling={AddressState.Name(_pooling)}";
 
     private static string G3(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
 
