@@ -217,67 +217,40 @@ public sealed partial class Feature : IDisposable
             _busy = false;
     }
 
-    private async Task LoadPromotedAsync()
+    private Task LoadPromotedAsync() => LoadSideAsync(_promotedRequests, (index, ct) => Mediator.Send(new PromotedTokensQuery(index), ct), promoted =>
     {
-        if (Index is not { } index)
-            return;
-        var token = _promotedRequests.Next();
-        try
-        {
-            var promoted = await Mediator.Send(new PromotedTokensQuery(index), token);
-            if (!token.IsCancellationRequested)
-            {
-                _promoted = promoted;
-                if (promoted.Bins is { } bins)
-                    _logitChart = FeatureCharts.Bins(bins, promoted.Counts, "Logit added per unit of activation", "Tokens", "#4a6fa5");
-            }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-        }
-        catch (UserError e)
-        {
-            _promotedError = e.Message;
-        }
-    }
+        _promoted = promoted;
+        if (promoted.Bins is { } bins)
+            _logitChart = FeatureCharts.Bins(bins, promoted.Counts, "Logit added per unit of activation", "Tokens", "#4a6fa5");
+    }, error => _promotedError = error);
 
-    private async Task LoadNeighboursAsync()
-    {
-        if (Index is not { } index)
-            return;
-        var token = _neighbourRequests.Next();
-        try
-        {
-            var neighbours = await Mediator.Send(new DecoderNeighboursQuery(index), token);
-            if (!token.IsCancellationRequested)
-                _neighbours = neighbours;
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-        }
-        catch (UserError e)
-        {
-            _neighboursError = e.Message;
-        }
-    }
+    private Task LoadNeighboursAsync() =>
+        LoadSideAsync(_neighbourRequests, (index, ct) => Mediator.Send(new DecoderNeighboursQuery(index), ct), n => _neighbours = n, error => _neighboursError = error);
 
-    private async Task LoadExplanationsAsync()
+    private Task LoadExplanationsAsync() =>
+        LoadSideAsync(_explanationRequests, (index, ct) => Mediator.Send(new FeatureExplanationsQuery(index), ct), e => _explanations = e, error => _explanationsError = error);
+
+    /// <summary>
+    /// One of the page's panels that depend on the feature alone: the newest request wins (a jump to another feature
+    /// cancels the one in flight), and a refusal is that panel's message, not the page's.
+    /// </summary>
+    private async Task LoadSideAsync<T>(LatestOnly requests, Func<int, CancellationToken, ValueTask<T>> send, Action<T> shown, Action<string> failed)
     {
         if (Index is not { } index)
             return;
-        var token = _explanationRequests.Next();
+        var token = requests.Next();
         try
         {
-            var explanations = await Mediator.Send(new FeatureExplanationsQuery(index), token);
+            var result = await send(index, token);
             if (!token.IsCancellationRequested)
-                _explanations = explanations;
+                shown(result);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
         }
         catch (UserError e)
         {
-            _explanationsError = e.Message;
+            failed(e.Message);
         }
     }
 
