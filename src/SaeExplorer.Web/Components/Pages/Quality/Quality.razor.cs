@@ -1,11 +1,8 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using Mediator;
 using Microsoft.AspNetCore.Components;
-using Microsoft.JSInterop;
 using Plotly.Blazor;
-using Plotly.Blazor.Interop;
 using Plotly.Blazor.LayoutLib;
 using Plotly.Blazor.Traces;
 using Plotly.Blazor.Traces.ScatterLib;
@@ -14,6 +11,7 @@ using SaeExplorer.Reports.Figures;
 using SaeExplorer.Runs.Generation;
 using SaeExplorer.Runs.Judging;
 using SaeExplorer.Web.Application.Quality;
+using SaeExplorer.Web.Components.Shared;
 using SaeExplorer.Web.Infrastructure;
 using PlotlyLayout = Plotly.Blazor.Layout;
 
@@ -43,13 +41,10 @@ public sealed partial class Quality
     private QualityView? _view;
     private string? _error;
     private bool _busy;
-    private PlotlyChart? _chart;
     private IList<ITrace> _data = [];
     private PlotlyLayout _layout = new();
     private readonly Config _config = new() { Responsive = true, DisplayLogo = false, DisplayModeBar = Plotly.Blazor.ConfigLib.DisplayModeBarEnum.False };
     private List<List<AnswerQualityRow>> _points = [];
-    private bool _subscribed;
-    private bool _clickReady;
 
     protected override async Task OnInitializedAsync()
     {
@@ -166,45 +161,18 @@ public sealed partial class Quality
         return $"<b>{WebUtility.HtmlEncode(r.Answer.PromptId)}</b> · score {r.Score:0.##} · {r.LengthTokens} tokens<br>{WebUtility.HtmlEncode(text)}";
     }
 
-    private async void SubscribeAsync()
+    private void OnClick(PlotPoint point)
     {
-        if (_subscribed || _chart is null)
+        if (point.Trace < 0 || point.Trace >= _points.Count || point.Point < 0 || point.Point >= _points[point.Trace].Count || _view is not { } v)
             return;
-        _subscribed = true;
-        try
-        {
-            await _chart.SubscribeClickEvent();
-            _clickReady = true;
-            await InvokeAsync(StateHasChanged);
-        }
-        catch (JSDisconnectedException)
-        {
-            // The browser left before the chart was ready.
-        }
-    }
-
-    private void OnClick(IEnumerable<EventDataPoint> points)
-    {
-        if (points.FirstOrDefault() is not { } point || Index(point.CurveNumber) is not { } trace || Index(point.PointNumber) is not { } index
-            || trace < 0 || trace >= _points.Count || index < 0 || index >= _points[trace].Count || _view is not { } v)
-            return;
-        var row = _points[trace][index];
-        _ = InvokeAsync(() => Navigation.NavigateTo(Navigation.GetUriWithQueryParameters("/answers", new Dictionary<string, object?>
+        var row = _points[point.Trace][point.Point];
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters("/answers", new Dictionary<string, object?>
         {
             ["run"] = v.RunId,
             ["topic"] = row.Topic,
             ["judge"] = v.Judge,
-        })));
+        }));
     }
-
-    private static int? Index(object? value) => value switch
-    {
-        int i => i,
-        long l => (int)l,
-        double d => (int)d,
-        JsonElement { ValueKind: JsonValueKind.Number } e => e.GetInt32(),
-        _ => null,
-    };
 
     private static string Label(string variable) => variable switch
     {

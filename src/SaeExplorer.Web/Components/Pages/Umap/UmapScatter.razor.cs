@@ -1,10 +1,7 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Components;
-using Microsoft.JSInterop;
 using Plotly.Blazor;
-using Plotly.Blazor.Interop;
 using Plotly.Blazor.LayoutLib;
 using Plotly.Blazor.Traces;
 using Plotly.Blazor.Traces.ScatterLib;
@@ -12,6 +9,7 @@ using Plotly.Blazor.Traces.ScatterLib.MarkerLib;
 using SaeExplorer.Core.Umap;
 using SaeExplorer.Reports.Figures;
 using SaeExplorer.Web.Application.Umap;
+using SaeExplorer.Web.Components.Shared;
 using PlotlyLayout = Plotly.Blazor.Layout;
 
 namespace SaeExplorer.Web.Components.Pages.Umap;
@@ -51,14 +49,11 @@ public sealed partial class UmapScatter
     /// <summary>Called with the prompts a lasso or box selected (empty when it caught none).</summary>
     [Parameter] public EventCallback<IReadOnlyList<UmapPoint>> PointsSelected { get; set; }
 
-    private PlotlyChart? _chart;
     private IList<ITrace> _data = [];
     private PlotlyLayout _layout = new();
     // The mode bar offers lasso, box, zoom and pan; its image button is left out because the card's menu exports the
     // publication figure.
     private readonly Config _config = new() { Responsive = true, DisplayLogo = false, ModeBarButtonsToRemove = new[] { "toImage" } };
-    private bool _subscribed;
-    private bool _clickReady;
 
     protected override void OnParametersSet()
     {
@@ -154,51 +149,14 @@ public sealed partial class UmapScatter
         _ => SymbolEnum.Circle,
     };
 
-    private async void SubscribeAsync()
-    {
-        // Plotly.Blazor calls this after each render of the chart; one subscription per chart is enough.
-        if (_subscribed || _chart is null)
-            return;
-        _subscribed = true;
-        try
-        {
-            await _chart.SubscribeClickEvent();
-            await _chart.SubscribeSelectedEvent();
-            _clickReady = true;
-            await InvokeAsync(StateHasChanged);
-        }
-        catch (JSDisconnectedException)
-        {
-            // The browser left before the chart was ready; there is nothing to click any more.
-        }
-    }
+    private Task OnClick(PlotPoint point) => PointOf(point) is { } p ? PointClicked.InvokeAsync(p) : Task.CompletedTask;
 
-    private void OnClick(IEnumerable<EventDataPoint> points)
-    {
-        if (points.Select(PointOf).FirstOrDefault(p => p is not null) is { } point)
-            _ = InvokeAsync(() => PointClicked.InvokeAsync(point));
-    }
-
-    private void OnSelected(IEnumerable<EventDataPoint> points)
-    {
-        var selected = points.Select(PointOf).OfType<UmapPoint>().Distinct().ToList();
-        _ = InvokeAsync(() => PointsSelected.InvokeAsync(selected));
-    }
+    private Task OnSelected(IReadOnlyList<PlotPoint> points) =>
+        PointsSelected.InvokeAsync(points.Select(PointOf).OfType<UmapPoint>().Distinct().ToList());
 
     /// <summary>The prompt behind a point of Plotly's event, which names it as (trace, index in the trace).</summary>
-    private UmapPoint? PointOf(EventDataPoint point) =>
-        Index(point.CurveNumber) is { } trace && Index(point.PointNumber) is { } index
-            && trace >= 0 && trace < Traces.Count && index >= 0 && index < Traces[trace].Rows.Count
-            ? View.Points[Traces[trace].Rows[index]]
+    private UmapPoint? PointOf(PlotPoint point) =>
+        point.Trace >= 0 && point.Trace < Traces.Count && point.Point >= 0 && point.Point < Traces[point.Trace].Rows.Count
+            ? View.Points[Traces[point.Trace].Rows[point.Point]]
             : null;
-
-    // The event's numbers arrive as untyped JSON from Plotly's JavaScript.
-    private static int? Index(object? value) => value switch
-    {
-        int i => i,
-        long l => (int)l,
-        double d => (int)d,
-        JsonElement { ValueKind: JsonValueKind.Number } e => e.GetInt32(),
-        _ => null,
-    };
 }
