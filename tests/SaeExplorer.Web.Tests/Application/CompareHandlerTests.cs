@@ -100,6 +100,34 @@ public sealed class CompareHandlerTests(DemoRunFixture demo)
     }
 
     [Fact]
+    public async Task Paired_topics_pair_all_50_topics_with_each_prompts_pooled_count_or_feature_value()
+    {
+        var run = await demo.Runs.OpenAsync(demo.RunId, CancellationToken.None);
+        var pooled = run.Pooled(PoolingMethod.Max);
+        var handler = new PairedTopicsHandler(demo.Runs, new RunViewCache(demo.Models));
+
+        var counts = await handler.Handle(new PairedTopicsQuery(demo.RunId, PoolingMethod.Max, "novice", "guru", null), CancellationToken.None);
+
+        Assert.Equal(50, counts.Pairs.Count);
+        Assert.Equal(0, counts.LeftOut);
+        Assert.Equal(pooled.Where(p => p.Condition == "novice").Select(p => p.Topic), counts.Pairs.Select(p => p.Topic));
+        PooledPrompt Of(string condition, string topic) => pooled.Single(p => p.Condition == condition && p.Topic == topic);
+        Assert.All(counts.Pairs, p => Assert.Equal((Of("novice", p.Topic).Features.ActiveCount, Of("guru", p.Topic).Features.ActiveCount), ((int)p.A, (int)p.B)));
+
+        var topic = counts.Pairs[0].Topic;
+        int feature = Of("guru", topic).Features.Indices[0];
+        var values = await handler.Handle(new PairedTopicsQuery(demo.RunId, PoolingMethod.Max, "novice", "guru", feature), CancellationToken.None);
+        Assert.Equal($"feature {feature}", values.Metric);
+        Assert.Equal((double)Of("guru", topic).Features.Values[0], values.Pairs[0].B);
+        static double Value(PooledPrompt p, int f) => Array.IndexOf(p.Features.Indices, f) is var k and >= 0 ? p.Features.Values[k] : 0;
+        Assert.All(values.Pairs, p => Assert.Equal((Value(Of("novice", p.Topic), feature), Value(Of("guru", p.Topic), feature)), (p.A, p.B)));
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await handler.Handle(new PairedTopicsQuery(demo.RunId, PoolingMethod.Max, "novice", "guru", 4096), CancellationToken.None));
+        Assert.Contains("outside the SAE's 0..4095", e.Message);
+    }
+
+    [Fact]
     public async Task The_default_diff_pair_is_novice_and_expert_of_the_first_topic()
     {
         var outline = await new RunOutlineHandler(demo.Runs).Handle(new RunOutlineQuery(demo.RunId), CancellationToken.None);

@@ -89,6 +89,26 @@ public sealed class CompareConditionsHandler(RunCatalog runs, RunViewCache views
             .ToList();
 }
 
+public sealed class PairedTopicsHandler(RunCatalog runs, RunViewCache views) : IRequestHandler<PairedTopicsQuery, PairedTopics>
+{
+    public async ValueTask<PairedTopics> Handle(PairedTopicsQuery request, CancellationToken cancellationToken)
+    {
+        var run = await runs.OpenAsync(request.RunId, cancellationToken);
+        foreach (var condition in new[] { request.A, request.B }.Where(c => !run.ConditionOrder.Contains(c)))
+            throw new ArgumentException($"run {run.RunId} has no condition '{condition}'; it has {string.Join(", ", run.ConditionOrder)}.");
+        if (request.Feature is { } f && (f < 0 || f >= run.Result.DSae))
+            throw new ArgumentException($"feature {f} is outside the SAE's 0..{run.Result.DSae - 1}.");
+        // Off the circuit's thread: the first request for a pooling pools every prompt of the run.
+        return await Task.Run(() =>
+        {
+            var pooled = views.Pooled(run, request.Pooling);
+            return request.Feature is { } feature
+                ? TopicPairs.Pair(pooled, request.A, request.B, TopicPairs.FeatureMetric(feature), TopicPairs.FeatureValue(feature))
+                : TopicPairs.Pair(pooled, request.A, request.B, TopicPairs.ActiveCountMetric, TopicPairs.ActiveCount);
+        }, cancellationToken);
+    }
+}
+
 public sealed class PromptDiffHandler(RunCatalog runs, RunViewCache views) : IRequestHandler<PromptDiffQuery, PromptDiffResult>
 {
     public async ValueTask<PromptDiffResult> Handle(PromptDiffQuery request, CancellationToken cancellationToken)

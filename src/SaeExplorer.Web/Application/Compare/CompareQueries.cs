@@ -37,5 +37,11 @@ public sealed record ConditionComparison(
     IReadOnlyDictionary<int, string> Labels,
     IReadOnlyDictionary<int, ExplanationSummary> Explanations);
 
+/// <summary>
+/// Condition <paramref name="A"/> and <paramref name="B"/> paired by topic: per topic the number of active features, or
+/// <paramref name="Feature"/>'s value when given.
+/// </summary>
+public sealed record PairedTopicsQuery(string RunId, PoolingMethod Pooling, string A, string B, int? Feature) : IRequest<PairedTopics>;
+
 /// <summary>Two prompts of a run aligned token by token, with the features each token gains or loses.</summary>
 public sealed record PromptDiffQuery(string RunId, string IdA, string IdB) : IRequest<PromptDiffResult>;
