@@ -67,4 +67,26 @@ public sealed class ComponentTests : BunitContext
         Assert.Contains("… 3 more", row.Find("[data-testid=diff-lost]").TextContent);
         Assert.Equal($"−{TokenDiffRow.Shown + 2}", row.FindAll("[data-testid=diff-lost] a")[0].TextContent.Trim());
     }
+
+    [Fact]
+    public void The_few_prompts_warning_names_each_side_under_ten_prompts_with_its_count()
+    {
+        var small = Application.CompareFiguresTests.Report("novice", "expert", 4, 50);
+        var both = Application.CompareFiguresTests.Report("novice", null, 9, 1);
+        var enough = Application.CompareFiguresTests.Report("novice", "expert", 10, 50);
+
+        var one = Render<FewPromptsWarning>(p => p.Add(w => w.Report, small));
+        var two = Render<FewPromptsWarning>(p => p.Add(w => w.Report, both));
+        var none = Render<FewPromptsWarning>(p => p.Add(w => w.Report, enough));
+
+        static string Text(AngleSharp.Dom.IElement e) => string.Join(' ', e.TextContent.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        var warning = one.Find("[data-testid=few-prompts-warning]");
+        Assert.StartsWith("novice has only 4 prompts (fewer than 10):", Text(warning));
+        Assert.Contains("mud-alert-text-warning", one.Find(".mud-alert").ClassName);
+        var warnings = two.FindAll("[data-testid=few-prompts-warning]");
+        Assert.Equal(2, warnings.Count);
+        Assert.StartsWith("novice has only 9 prompts", Text(warnings[0]));
+        Assert.StartsWith("rest has only 1 prompt (", Text(warnings[1]));
+        Assert.Empty(none.FindAll("[data-testid=few-prompts-warning]"));
+    }
 }

@@ -25,11 +25,13 @@ public sealed partial class Compare : IDisposable
     ];
 
     [Inject] private IMediator Mediator { get; set; } = null!;
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
 
     private readonly LatestOnly _outlineRequests = new();
     private readonly LatestOnly _countRequests = new();
     private readonly LatestOnly _compareRequests = new();
     private readonly LatestOnly _diffRequests = new();
+    private readonly LatestOnly _pairedRequests = new();
     private readonly Config _chartConfig = new() { DisplayLogo = false, Responsive = true };
 
     private RunOutline? _outline;
@@ -44,6 +46,11 @@ public sealed partial class Compare : IDisposable
     private ConditionComparison? _comparison;
     private double _maxQ = 0.05;
     private IReadOnlyList<DifferentialRow> _rows = [];
+    private VolcanoView? _volcano;
+    private int _volcanoRevision;
+    private int? _pairedFeature;
+    private PairedTopics? _paired;
+    private int _pairedRevision;
     private string? _diffA;
     private string? _diffB;
     private PromptDiffResult? _diff;
@@ -62,16 +69,25 @@ public sealed partial class Compare : IDisposable
     [SupplyParameterFromQuery(Name = "a")] public string? AFromAddress { get; set; }
     [SupplyParameterFromQuery(Name = "b")] public string? BFromAddress { get; set; }
     [SupplyParameterFromQuery(Name = "pooling")] public string? PoolingFromAddress { get; set; }
+    [SupplyParameterFromQuery(Name = "feature")] public int? FeatureFromAddress { get; set; }
+
+    private string VolcanoCaption =>
+        _volcano is { } v ? $"Volcano plot of {v.A} against {v.B} ({Live.Live.PoolingName(_pooling)} pooling): log₂ odds ratio of being active against −log₁₀ Fisher q." : "";
+
+    /// <summary>Whether the run's prompts name topics, so that two conditions can be paired by them.</summary>
+    private bool HasTopics => _outline?.Prompts.Any(p => p.Topic.Length > 0) == true;
 
     protected override void OnInitialized()
     {
         _a = AFromAddress;
         _b = BFromAddress ?? _b;
         _pooling = AddressState.Pooling(PoolingFromAddress) ?? _pooling;
+        _pairedFeature = FeatureFromAddress is >= 0 ? FeatureFromAddress : null;
     }
 
     /// <summary>The comparison shown, in the address.</summary>
-    private void KeepInAddress() => Address.Set(("a", _a), ("b", _b), ("pooling", AddressState.Name(_pooling)));
+    private void KeepInAddress() => Address.Set(("a", _a), ("b", _b), ("pooling", AddressState.Name(_pooling)),
+        ("feature", _pairedFeature?.ToString(CultureInfo.InvariantCulture)));
 
     private async Task OnRunChanged(string runId)
     {
@@ -79,6 +95,8 @@ public sealed partial class Compare : IDisposable
         _outline = null;
         _counts = null;
         _comparison = null;
+        _volcano = null;
+        _paired = null;
         _diff = null;
         var outline = await Send(_outlineRequests, ct => Mediator.Send(new RunOutlineQuery(runId), ct));
         if (outline is null)
@@ -87,10 +105,12 @@ public sealed partial class Compare : IDisposable
         _a = outline.Conditions.Contains(_a ?? "") ? _a : outline.Conditions[0];
         if (_b != Contrast.RestName && (!outline.Conditions.Contains(_b) || _b == _a))
             _b = Contrast.RestName;
+        if (_pairedFeature >= outline.FeatureCount)
+            _pairedFeature = null;
         _diffA = outline.DefaultDiffA;
         _diffB = outline.DefaultDiffB;
         KeepInAddress();
-        await Task.WhenAll(LoadCountsAsync(), LoadComparisonAsync(), LoadDiffAsync());
+        await Task.WhenAll(LoadCountsAsync(), LoadComparisonAsync(), LoadPairedAsync(), LoadDiffAsync());
     }
 
     private async Task OnAChanged(string value)
@@ -99,22 +119,33 @@ public sealed partial class Compare : IDisposable
         if (_b == value)
             _b = Contrast.RestName;
         KeepInAddress();
-        await LoadComparisonAsync();
+        await Task.WhenAll(LoadComparisonAsync(), LoadPairedAsync());
     }
 
     private Task OnBChanged(string value)
     {
         _b = value;
         KeepInAddress();
-        return LoadComparisonAsync();
+        return Task.WhenAll(LoadComparisonAsync(), LoadPairedAsync());
     }
 
     private Task OnPoolingChanged(PoolingMethod value)
     {
         _pooling = value;
         KeepInAddress();
-        return Task.WhenAll(LoadCountsAsync(), LoadComparisonAsync());
+        return Task.WhenAll(LoadCountsAsync(), LoadComparisonAsync(), LoadPairedAsync());
     }
+
+    private Task OnPairedFeatureChanged(int? value)
+    {
+        _pairedFeature = value;
+        KeepInAddress();
+        return LoadPairedAsync();
+    }
+
+    /// <summary>Opens a latent's page on the run compared here, not the newest run.</summary>
+    private void OpenFeature(int feature) =>
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters($"/feature/{feature}", new Dictionary<string, object?> { ["run"] = _runId }));
 
     private void OnMaxQChanged(double value)
     {
@@ -195,6 +226,24 @@ public sealed partial class Compare : IDisposable
         Filter();
     }
 
+    /// <summary>A against B topic by topic; only when B is one condition, as "rest" mixes several prompts per topic.</summary>
+    private async Task LoadPairedAsync()
+    {
+        if (_runId is not { } runId || _a is not { } a || _b == Contrast.RestName || !HasTopics)
+        {
+            // Supersedes a request still under way for the previous choice, whose answer would no longer fit.
+            _pairedRequests.Next();
+            _paired = null;
+            return;
+        }
+        var paired = await Send(_pairedRequests, ct => Mediator.Send(new PairedTopicsQuery(runId, _pooling, a, _b, _pairedFeature), ct));
+        if (paired is null)
+            return;
+        _paired = paired;
+        // A new key gives Plotly a fresh chart for the new numbers.
+        _pairedRevision++;
+    }
+
     private async Task LoadDiffAsync()
     {
         if (_runId is not { } runId || _diffA is not { } a || _diffB is not { } b)
@@ -204,8 +253,13 @@ public sealed partial class Compare : IDisposable
             _diff = diff;
     }
 
-    private void Filter() =>
+    private void Filter()
+    {
         _rows = _comparison is { } c ? DifferentialTable.Rows(c.Statistics, c.Labels, c.Explanations, _maxQ) : [];
+        _volcano = _comparison is { } v ? CompareFigures.Volcano(v.Statistics, v.Labels, _maxQ) : null;
+        // A new key gives Plotly a fresh chart for the new numbers.
+        _volcanoRevision++;
+    }
 
     private Figure CountsFigure() =>
         CompareFigures.ConditionCounts(_counts!, $"Active features per condition ({Live.Live.PoolingName(_pooling)})");
@@ -213,6 +267,13 @@ public sealed partial class Compare : IDisposable
     private Table CountsTable() => AnalysisTables.ConditionCounts(_counts!);
 
     private Table DifferentialExport() => DifferentialTable.ToTable(_rows);
+
+    private Figure VolcanoFigure() =>
+        CompareFigures.VolcanoFigure(_volcano!, $"{_volcano!.A} vs {_volcano.B} ({Live.Live.PoolingName(_pooling)})");
+
+    private Table VolcanoTable() => CompareFigures.VolcanoTable(_volcano!);
+
+    private Table PairedTable() => TopicPairs.ToTable(_paired!);
 
     /// <summary>Sends one request of a kind, superseding the previous one; null when superseded or failed (the error is shown).</summary>
     private async Task<T?> Send<T>(LatestOnly requests, Func<CancellationToken, ValueTask<T>> send) where T : class
@@ -248,5 +309,6 @@ public sealed partial class Compare : IDisposable
         _countRequests.Dispose();
         _compareRequests.Dispose();
         _diffRequests.Dispose();
+        _pairedRequests.Dispose();
     }
 }
