@@ -138,6 +138,123 @@ public sealed partial class ComparePageTests(DashboardFixture dashboard)
         Assert.Equal(firstRow[11], cells[11]);
     }
 
+    [GeneratedRegex(@"tested (\d+) of 4096 latents")]
+    private static partial Regex TestedCount();
+
+    [Fact]
+    public async Task The_volcano_draws_every_tested_latent_at_its_effect_and_q_and_a_click_opens_its_feature()
+    {
+        var page = await OpenAsync();
+        var summary = await page.GetByTestId("contrast-summary").InnerTextAsync();
+        int tested = int.Parse(TestedCount().Match(summary).Groups[1].Value, CultureInfo.InvariantCulture);
+        var plot = page.GetByTestId("volcano-plot");
+        // Clicks reach the server only once the chart has subscribed to them.
+        await Assertions.Expect(plot).ToHaveAttributeAsync("data-click-ready", "true", new() { Timeout = 60_000 });
+        var chart = plot.Locator(".js-plotly-plot");
+
+        Assert.InRange(tested, 10, 4096);
+        Assert.Equal(tested, await chart.EvaluateAsync<int>("el => el.data[0].x.length"));
+        await Assertions.Expect(page.GetByTestId("volcano-caption")).ToContainTextAsync($"{tested} tested latents");
+        await Assertions.Expect(plot.Locator(".scatterlayer .trace .points path")).ToHaveCountAsync(tested);
+
+        // The table's first row is drawn at its log₂ OR and −log₁₀ of its Fisher q (the table rounds them).
+        var firstRow = (await page.GetByTestId("differential-table").Locator("tbody tr").First.Locator("td").AllInnerTextsAsync()).Select(c => c.Trim()).ToList();
+        int feature = int.Parse(firstRow[0], CultureInfo.InvariantCulture);
+        var point = await chart.EvaluateAsync<double[]>(
+            "(el, f) => { const d = el.data[0]; const i = d.text.findIndex(t => t.startsWith('<b>Feature ' + f + '</b>')); return [i, d.x[i], d.y[i]]; }", feature);
+        Assert.True(point[0] >= 0, $"feature {feature} of the table is not in the volcano");
+        Assert.Equal(Number(firstRow[6]), point[1], 0.0051);
+        double fisherQ = Number(firstRow[9]);
+        Assert.True(fisherQ > 0, "the built-in run's q-values are not 0, so none is drawn at the cap");
+        Assert.Equal(-Math.Log10(fisherQ), point[2], 0.01);
+
+        // The most significant point, clicked through Plotly's own click event, opens its feature on this run.
+        var top = await chart.EvaluateAsync<double[]>("el => { const y = el.data[0].y; const i = y.indexOf(Math.max(...y)); return [i, +el.data[0].text[i].match(/Feature (\\d+)/)[1]]; }");
+        int topFeature = (int)top[1];
+        await dashboard.ClickUntilAtAsync(page,
+            _ => chart.EvaluateAsync("(el, i) => el.emit('plotly_click', { points: [{ curveNumber: 0, pointNumber: i, pointIndex: i, fullData: el._fullData[0], x: el.data[0].x[i], y: el.data[0].y[i] }] })", (int)top[0]),
+            options => page.WaitForURLAsync(new Regex($@"/feature/{topFeature}\?run={dashboard.BuiltInRunId}(&|$)"), options), "the clicked feature's page");
+        await Assertions.Expect(page).ToHaveTitleAsync($"Feature {topFeature} · SaeExplorer");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Two_conditions_pair_as_a_line_per_topic_of_active_counts_or_of_a_chosen_feature()
+    {
+        await dashboard.EnsureBuiltInRunAsync();
+        var page = await dashboard.NewPageAsync(dashboard.WithBuiltInRun("/compare?a=novice&b=expert"));
+        var caption = page.GetByTestId("paired-caption");
+        await Assertions.Expect(caption).ToContainTextAsync("50 topics, each a line from its active features under novice to under expert", new() { Timeout = 60_000 });
+        var chart = page.GetByTestId("paired-plot").Locator(".js-plotly-plot");
+        await Assertions.Expect(chart).ToBeVisibleAsync();
+
+        // A line per topic, from novice to expert; every topic of the built-in set has both, so none is left out.
+        var lines = await chart.EvaluateAsync<string[][]>("el => el.data.map(d => [d.name, d.x.join('|'), String(d.y[0]), String(d.y[1])])");
+        Assert.Equal(50, lines.Length);
+        Assert.Equal(50, lines.Select(l => l[0]).Distinct().Count());
+        Assert.Contains("black holes", lines.Select(l => l[0]));
+        Assert.All(lines, l => Assert.Equal("novice|expert", l[1]));
+        var counts = lines.Select(l => (A: Number(l[2]), B: Number(l[3]))).ToList();
+        Assert.All(counts, c => Assert.True(c.A >= 1 && c.A == Math.Floor(c.A) && c.B >= 1 && c.B == Math.Floor(c.B), $"counts {c.A}, {c.B}"));
+        await Assertions.Expect(caption).ToContainTextAsync($"{counts.Count(c => c.B > c.A)} higher under expert, {counts.Count(c => c.A > c.B)} under novice");
+        await Assertions.Expect(page.GetByTestId("paired-left-out")).ToHaveCountAsync(0);
+        // 50 prompts a side: no warning (the warning itself is checked on the component, as no built-in side is that small).
+        await Assertions.Expect(page.GetByTestId("few-prompts-warning")).ToHaveCountAsync(0);
+
+        // The table's top latent for novice against expert, by its value per topic.
+        var link = page.GetByTestId("differential-link").First;
+        int feature = int.Parse((await link.InnerTextAsync()).Trim(), CultureInfo.InvariantCulture);
+        await page.GetByTestId("paired-feature").FillAsync(feature.ToString(CultureInfo.InvariantCulture));
+        await page.GetByTestId("paired-feature").PressAsync("Tab");
+        await Assertions.Expect(caption).ToContainTextAsync($"50 topics, each a line from its feature {feature} under novice");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($@"[?&]feature={feature}(&|$)"));
+        var values = await chart.EvaluateAsync<double[][]>("el => el.data.map(d => [d.y[0], d.y[1]])");
+        Assert.Equal(50, values.Length);
+        Assert.All(values, v => Assert.True(v[0] >= 0 && v[1] >= 0));
+        Assert.Contains(values, v => v[0] != v[1]);
+        Assert.NotEqual(counts.Select(c => c.A), values.Select(v => v[0]));
+
+        // Against the rest there is no one prompt per topic to pair with.
+        await page.GetByTestId("condition-b").ClickAsync();
+        await page.Locator(".mud-popover-open").GetByText("rest (all other conditions)", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(caption).ToHaveTextAsync("Pick a single condition as B to pair its prompts with A's topic by topic.");
+        await Assertions.Expect(page.GetByTestId("paired-plot")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_run_of_three_prompts_a_condition_warns_of_few_prompts_on_each_side_and_pairs_its_three_topics()
+    {
+        var page = await dashboard.NewPageAsync("/experiments");
+        string name = "three-" + Guid.NewGuid().ToString("N")[..8];
+        string json = $$"""
+            {"name": "{{name}}", "description": "two styles, three topics", "conditions": [{"name": "plain", "template": "What is {topic}?"}, {"name": "curt", "template": "Define {topic}."}],
+             "topics": ["entropy", "momentum", "tides"]}
+            """;
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "three.json", MimeType = "application/json", Buffer = System.Text.Encoding.UTF8.GetBytes(json) });
+        var listed = page.GetByTestId("prompt-set").Filter(new() { Has = page.GetByTestId("prompt-set-name").Filter(new() { HasTextRegex = new($"^{name}$") }) });
+        await Assertions.Expect(listed.GetByTestId("prompt-set-size")).ToHaveTextAsync("2 conditions × 3 topics = 6 prompts");
+        await page.GetByTestId("run-experiment").ClickAsync(new() { Timeout = 120_000 });
+        var row = page.Locator("tr").Filter(new() { Has = page.Locator("[data-testid=run-set]", new() { HasTextRegex = new($"^{name}$") }) });
+        await Assertions.Expect(row.GetByTestId("run-status")).ToHaveTextAsync("completed", new() { Timeout = 120_000 });
+        await dashboard.ClickUntilAtAsync(page, row.GetByTestId("open-compare"), "**/compare?**");
+
+        // plain (3 prompts) against the rest (curt's 3): both sides are too small for the statistics.
+        await Assertions.Expect(page.GetByTestId("contrast-summary")).ToContainTextAsync("plain (3 prompts) vs rest (3 prompts)", new() { Timeout = 60_000 });
+        var warnings = page.GetByTestId("few-prompts-warning");
+        await Assertions.Expect(warnings).ToHaveCountAsync(2);
+        await Assertions.Expect(warnings.Nth(0)).ToContainTextAsync("plain has only 3 prompts (fewer than 10)");
+        await Assertions.Expect(warnings.Nth(1)).ToContainTextAsync("rest has only 3 prompts (fewer than 10)");
+
+        await page.GetByTestId("condition-b").ClickAsync();
+        await page.Locator(".mud-popover-open").GetByText("curt", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(warnings.Nth(1)).ToContainTextAsync("curt has only 3 prompts");
+        await Assertions.Expect(page.GetByTestId("paired-caption")).ToContainTextAsync("3 topics, each a line from its active features under plain to under curt");
+        var topics = await page.GetByTestId("paired-plot").Locator(".js-plotly-plot").EvaluateAsync<string[]>("el => el.data.map(d => d.name)");
+        Assert.Equal(["entropy", "momentum", "tides"], topics);
+        await page.Context.CloseAsync();
+    }
+
     private static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 
     private static List<string> ParseCsvLine(string line)
