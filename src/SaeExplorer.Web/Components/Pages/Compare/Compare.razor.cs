@@ -143,9 +143,9 @@ public sealed partial class Compare : IDisposable
         return LoadPairedAsync();
     }
 
-    /// <summary>Opens a latent's page on the run compared here, not the newest run.</summary>
+    /// <summary>Opens a latent's page on the run and pooling compared here, not the newest run.</summary>
     private void OpenFeature(int feature) =>
-        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters($"/feature/{feature}", new Dictionary<string, object?> { ["run"] = _runId }));
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters($"/feature/{feature}", new Dictionary<string, object?> { ["run"] = _runId, ["pooling"] = AddressState.Name(_pooling) }));
 
     private void OnMaxQChanged(double value)
     {
