@@ -1,3 +1,4 @@
+using SaeExplorer.Core.Features;
 using SaeExplorer.Core.Analysis;
 using SaeExplorer.Core.Analysis.Autointerp;
 using SaeExplorer.Runs.Generation;
@@ -47,11 +48,15 @@ public static class RunViews
     public const string AnswerSuffix = "#answer";
 
     /// <summary>A prompt for <see cref="PromptDiff"/>: tokens segmented into the user's message and the template around it.</summary>
-    public static DiffPrompt ForDiff(PromptResult p, Func<int, string> decode)
+    public static DiffPrompt ForDiff(PromptResult p, Func<int, string> decode) =>
+        ForDiff(p.Prompt.Id, p.Encoded.Ids, p.Cached.UserTokenPositions, p.Cached.Features, decode);
+
+    /// <summary>Any tokenized prompt with its per-token features (a run's, or one typed on the Compare page) for <see cref="PromptDiff"/>.</summary>
+    public static DiffPrompt ForDiff(string id, IReadOnlyList<int> ids, IEnumerable<int> userPositions, SparseFeatureMatrix features, Func<int, string> decode)
     {
-        var user = p.Cached.UserTokenPositions.ToHashSet();
-        return new DiffPrompt(p.Prompt.Id, p.Encoded.Ids, p.Encoded.Ids.Select(decode).ToList(),
-            Enumerable.Range(0, p.Encoded.Ids.Length).Select(i => user.Contains(i) ? "user" : "template").ToList(), p.Cached.Features);
+        var user = userPositions.ToHashSet();
+        return new DiffPrompt(id, ids, ids.Select(decode).ToList(),
+            Enumerable.Range(0, ids.Count).Select(i => user.Contains(i) ? "user" : "template").ToList(), features);
     }
 
     public static PromptResult Find(ExperimentResult result, string id) =>

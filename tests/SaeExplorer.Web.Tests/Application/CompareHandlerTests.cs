@@ -139,11 +139,31 @@ public sealed class CompareHandlerTests(DemoRunFixture demo)
         Assert.Equal(a.Topic, b.Topic);
         Assert.Equal(4096, outline.FeatureCount);
 
-        var diff = await new PromptDiffHandler(demo.Runs, new RunViewCache(demo.Models)).Handle(new PromptDiffQuery(demo.RunId, a.Id, b.Id), CancellationToken.None);
+        var diff = await new PromptDiffHandler(demo.Runs, new RunViewCache(demo.Models), demo.Models).Handle(new PromptDiffQuery(demo.RunId, a.Id, b.Id), CancellationToken.None);
         // "… to a novice." vs "… to an expert.": the template and the shared words align, the audience words do not.
         Assert.Contains(diff.Entries, e => e.Kind == TokenDiffKind.Deleted && e.Token.Contains("novice"));
         Assert.Contains(diff.Entries, e => e.Kind == TokenDiffKind.Inserted && e.Token.Contains("expert"));
         Assert.Contains(diff.Entries, e => e.Kind == TokenDiffKind.Aligned && e.Segment == "template");
+    }
+
+    [Fact]
+    public async Task A_typed_text_is_diffed_as_the_run_would_have_sent_it()
+    {
+        var outline = await new RunOutlineHandler(demo.Runs).Handle(new RunOutlineQuery(demo.RunId), CancellationToken.None);
+        var run = await demo.Runs.OpenAsync(demo.RunId, CancellationToken.None);
+        var b = run.Result.Prompts.Single(p => p.Prompt.Id == outline.DefaultDiffB);
+        var handler = new PromptDiffHandler(demo.Runs, new RunViewCache(demo.Models), demo.Models);
+
+        var stored = await handler.Handle(new PromptDiffQuery(demo.RunId, outline.DefaultDiffA, outline.DefaultDiffB), CancellationToken.None);
+        var typed = await handler.Handle(new PromptDiffQuery(demo.RunId, outline.DefaultDiffA, "", b.Prompt.UserText), CancellationToken.None);
+
+        // B's own words typed: rendered with the run's chat format and A's system prompt they are B's tokens exactly, so the
+        // diff aligns the same tokens in the same places (the features may differ in the last digits: batch of one).
+        Assert.Equal(stored.Entries.Select(e => (e.Kind, e.Token, e.Segment)), typed.Entries.Select(e => (e.Kind, e.Token, e.Segment)));
+        Assert.Equal(stored.AlignedCount, typed.AlignedCount);
+
+        var other = await handler.Handle(new PromptDiffQuery(demo.RunId, outline.DefaultDiffA, "", "Explain it to a banana."), CancellationToken.None);
+        Assert.Contains(other.Entries, e => e.Kind == TokenDiffKind.Inserted && e.Token == " banana");
     }
 
     [Fact]

@@ -55,6 +55,24 @@ public sealed partial class ComparePageTests(DashboardFixture dashboard)
     }
 
     [Fact]
+    public async Task A_typed_prompt_is_diffed_against_a_prompt_of_the_run()
+    {
+        var page = await OpenAsync();
+        await Assertions.Expect(page.GetByTestId("diff-summary")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+
+        // #14 A17: B may be text of one's own, sent the way the run sent A.
+        await page.GetByTestId("diff-b-typed").ClickAsync();
+        await page.GetByTestId("diff-b-text").FillAsync("Explain it to a banana, briefly.");
+        var diff = page.GetByTestId("token-diff");
+        await Assertions.Expect(diff).ToContainTextAsync("banana", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("diff-summary")).ToContainTextAsync("only in B");
+        // The template around the message is the run's: its tokens align.
+        await Assertions.Expect(diff).ToContainTextAsync("<|start_header_id|>");
+        await Assertions.Expect(page.GetByTestId("diff-error")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_diff_prompt_is_found_by_typing_its_topic_and_condition()
     {
         var page = await OpenAsync();

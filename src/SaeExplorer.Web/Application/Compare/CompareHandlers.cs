@@ -1,10 +1,12 @@
 using Mediator;
 using SaeExplorer.Core.Analysis;
+using SaeExplorer.Core.Errors;
 using SaeExplorer.Inference.Live;
 using SaeExplorer.Inference.Pipeline;
 using SaeExplorer.Runs.Autointerp;
 using SaeExplorer.Storage;
 using SaeExplorer.Web.Application.Features;
+using SaeExplorer.Web.Application.Live;
 using SaeExplorer.Web.Application.Runs;
 
 namespace SaeExplorer.Web.Application.Compare;
@@ -109,14 +111,21 @@ public sealed class PairedTopicsHandler(RunCatalog runs, RunViewCache views) : I
     }
 }
 
-public sealed class PromptDiffHandler(RunCatalog runs, RunViewCache views) : IRequestHandler<PromptDiffQuery, PromptDiffResult>
+public sealed class PromptDiffHandler(RunCatalog runs, RunViewCache views, LiveModelService models) : IRequestHandler<PromptDiffQuery, PromptDiffResult>
 {
     public async ValueTask<PromptDiffResult> Handle(PromptDiffQuery request, CancellationToken cancellationToken)
     {
         var run = await runs.OpenAsync(request.RunId, cancellationToken);
         var decode = views.Decoder();
-        var a = RunViews.ForDiff(RunViews.Find(run.Result, request.IdA), decode);
-        var b = RunViews.ForDiff(RunViews.Find(run.Result, request.IdB), decode);
-        return PromptDiff.Compare(a, b);
+        var promptA = RunViews.Find(run.Result, request.IdA);
+        var a = RunViews.ForDiff(promptA, decode);
+        if (string.IsNullOrWhiteSpace(request.TypedB))
+            return PromptDiff.Compare(a, RunViews.ForDiff(RunViews.Find(run.Result, request.IdB), decode));
+        // The run's features came from its model and SAE: a text read by another would be compared with other latents.
+        if (models.Current is not { } loaded || loaded.SaeFingerprint != run.Model.SaeFingerprint)
+            throw new RefusedException($"run {run.RunId} was made with another model or SAE than the loaded one; load its model (Experiments → Load its model) to diff your text against its prompts.");
+        string? system = promptA.Prompt.Messages.FirstOrDefault(m => m.Role == "system")?.Content;
+        var typed = await models.AnalyzeAsync(new PromptInput(request.TypedB, RunPromptQueryHandler.LiveChatFormat(run.Result.ChatFormat), system), cancellationToken);
+        return PromptDiff.Compare(a, RunViews.ForDiff(TypedPrompt.Id, typed.TokenIds, typed.UserTokenPositions, typed.Features, decode));
     }
 }

@@ -44,4 +44,14 @@ public sealed record ConditionComparison(
 public sealed record PairedTopicsQuery(string RunId, PoolingMethod Pooling, string A, string B, int? Feature) : IRequest<PairedTopics>;
 
 /// <summary>Two prompts of a run aligned token by token, with the features each token gains or loses.</summary>
-public sealed record PromptDiffQuery(string RunId, string IdA, string IdB) : IRequest<PromptDiffResult>;
+/// <remarks>
+/// With <paramref name="TypedB"/>, B is that text instead of a prompt of the run: rendered as prompt A was (the run's chat
+/// format and A's system prompt) and run through the loaded model, which must be the run's.
+/// </remarks>
+public sealed record PromptDiffQuery(string RunId, string IdA, string IdB, string? TypedB = null) : IRequest<PromptDiffResult>;
+
+/// <summary>The prompt id a typed text gets in a diff.</summary>
+public static class TypedPrompt
+{
+    public const string Id = "your text";
+}

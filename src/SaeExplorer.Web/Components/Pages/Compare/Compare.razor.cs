@@ -54,6 +54,9 @@ public sealed partial class Compare : IDisposable
     private string? _diffA;
     private string? _diffB;
     private PromptDiffResult? _diff;
+    private string? _diffError;
+    private bool _typingB;
+    private string? _typedB;
     private string? _error;
     private int _inFlight;
 
@@ -244,13 +247,42 @@ public sealed partial class Compare : IDisposable
         _pairedRevision++;
     }
 
+    /// <summary>The diff of A with the run's prompt B or, switched to typing, with the text typed; its refusal shows in its own card.</summary>
     private async Task LoadDiffAsync()
     {
-        if (_runId is not { } runId || _diffA is not { } a || _diffB is not { } b)
+        if (_runId is not { } runId || _diffA is not { } a || (_typingB ? string.IsNullOrWhiteSpace(_typedB) : _diffB is null))
             return;
-        var diff = await Send(_diffRequests, ct => Mediator.Send(new PromptDiffQuery(runId, a, b), ct));
-        if (diff is not null)
-            _diff = diff;
+        var token = _diffRequests.Next();
+        _inFlight++;
+        try
+        {
+            var diff = await Mediator.Send(new PromptDiffQuery(runId, a, _diffB ?? "", _typingB ? _typedB : null), token);
+            if (!token.IsCancellationRequested)
+                (_diff, _diffError) = (diff, null);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (UserError e)
+        {
+            (_diff, _diffError) = (null, e.Message);
+        }
+        finally
+        {
+            _inFlight--;
+        }
+    }
+
+    private Task OnTypingBChanged(bool typing)
+    {
+        _typingB = typing;
+        return LoadDiffAsync();
+    }
+
+    private Task OnTypedBChanged(string text)
+    {
+        _typedB = text;
+        return LoadDiffAsync();
     }
 
     private void Filter()
