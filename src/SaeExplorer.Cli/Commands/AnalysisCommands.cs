@@ -174,7 +174,7 @@ internal static class AnalysisCommands
     {
         var result = ExperimentOptions.Load(setup);
         var tokenizer = Llama3Tokenizer.Load(setup.Request.Model.Directory);
-        string Decode(int id) => tokenizer.Decode([id]);
+        IReadOnlyList<string> Decode(IReadOnlyList<int> ids) => ids.Select(id => tokenizer.Decode([id])).ToList();
         var diff = PromptDiff.Compare(RunViews.ForDiff(RunViews.Find(result, idA), Decode), RunViews.ForDiff(RunViews.Find(result, idB), Decode));
         Write(setup.Out, "diff.json", JsonSerializer.Serialize(diff, CliJsonContext.Default.PromptDiffResult));
         int gained = diff.Entries.Sum(e => e.Gained.Count), lost = diff.Entries.Sum(e => e.Lost.Count);

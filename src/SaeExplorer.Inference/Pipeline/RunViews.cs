@@ -47,16 +47,20 @@ public static class RunViews
 
     public const string AnswerSuffix = "#answer";
 
-    /// <summary>A prompt for <see cref="PromptDiff"/>: tokens segmented into the user's message and the template around it.</summary>
-    public static DiffPrompt ForDiff(PromptResult p, Func<int, string> decode) =>
-        ForDiff(p.Prompt.Id, p.Encoded.Ids, p.Cached.UserTokenPositions, p.Cached.Features, decode);
+    /// <summary>
+    /// A prompt for <see cref="PromptDiff"/>: tokens segmented into the user's message and the template around it;
+    /// <paramref name="read"/> gives the tokens' texts from their ids (a page reads a character split over byte-level
+    /// tokens once; a file keeps each token's own decoding).
+    /// </summary>
+    public static DiffPrompt ForDiff(PromptResult p, Func<IReadOnlyList<int>, IReadOnlyList<string>> read) =>
+        ForDiff(p.Prompt.Id, p.Encoded.Ids, p.Cached.UserTokenPositions, p.Cached.Features, read);
 
     /// <summary>Any tokenized prompt with its per-token features (a run's, or one typed on the Compare page) for <see cref="PromptDiff"/>.</summary>
-    public static DiffPrompt ForDiff(string id, IReadOnlyList<int> ids, IEnumerable<int> userPositions, SparseFeatureMatrix features, Func<int, string> decode)
+    public static DiffPrompt ForDiff(string id, IReadOnlyList<int> ids, IEnumerable<int> userPositions, SparseFeatureMatrix features,
+        Func<IReadOnlyList<int>, IReadOnlyList<string>> read)
     {
         var user = userPositions.ToHashSet();
-        return new DiffPrompt(id, ids, ids.Select(decode).ToList(),
-            Enumerable.Range(0, ids.Count).Select(i => user.Contains(i) ? "user" : "template").ToList(), features);
+        return new DiffPrompt(id, ids, read(ids), Enumerable.Range(0, ids.Count).Select(i => user.Contains(i) ? "user" : "template").ToList(), features);
     }
 
     public static PromptResult Find(ExperimentResult result, string id) =>

@@ -139,7 +139,7 @@ public sealed class CompareHandlerTests(DemoRunFixture demo)
         Assert.Equal(a.Topic, b.Topic);
         Assert.Equal(4096, outline.FeatureCount);
 
-        var diff = await new PromptDiffHandler(demo.Runs, new RunViewCache(demo.Models), demo.Models).Handle(new PromptDiffQuery(demo.RunId, a.Id, b.Id), CancellationToken.None);
+        var diff = await new PromptDiffHandler(demo.Runs, demo.Models).Handle(new PromptDiffQuery(demo.RunId, a.Id, b.Id), CancellationToken.None);
         // "… to a novice." vs "… to an expert.": the template and the shared words align, the audience words do not.
         Assert.Contains(diff.Entries, e => e.Kind == TokenDiffKind.Deleted && e.Token.Contains("novice"));
         Assert.Contains(diff.Entries, e => e.Kind == TokenDiffKind.Inserted && e.Token.Contains("expert"));
@@ -152,7 +152,7 @@ public sealed class CompareHandlerTests(DemoRunFixture demo)
         var outline = await new RunOutlineHandler(demo.Runs).Handle(new RunOutlineQuery(demo.RunId), CancellationToken.None);
         var run = await demo.Runs.OpenAsync(demo.RunId, CancellationToken.None);
         var b = run.Result.Prompts.Single(p => p.Prompt.Id == outline.DefaultDiffB);
-        var handler = new PromptDiffHandler(demo.Runs, new RunViewCache(demo.Models), demo.Models);
+        var handler = new PromptDiffHandler(demo.Runs, demo.Models);
 
         var stored = await handler.Handle(new PromptDiffQuery(demo.RunId, outline.DefaultDiffA, outline.DefaultDiffB), CancellationToken.None);
         var typed = await handler.Handle(new PromptDiffQuery(demo.RunId, outline.DefaultDiffA, "", b.Prompt.UserText), CancellationToken.None);
@@ -164,6 +164,12 @@ public sealed class CompareHandlerTests(DemoRunFixture demo)
 
         var other = await handler.Handle(new PromptDiffQuery(demo.RunId, outline.DefaultDiffA, "", "Explain it to a banana."), CancellationToken.None);
         Assert.Contains(other.Entries, e => e.Kind == TokenDiffKind.Inserted && e.Token == " banana");
+
+        // A character split over byte-level tokens reads once, on its first token, not as "�" per piece (#14 A13).
+        var emoji = await handler.Handle(new PromptDiffQuery(demo.RunId, outline.DefaultDiffA, "", "Explain it to a 🦘."), CancellationToken.None);
+        var inserted = emoji.Entries.Where(e => e.Kind == TokenDiffKind.Inserted).Select(e => e.Token).ToList();
+        Assert.Contains(inserted, t => t.Contains("🦘", StringComparison.Ordinal));
+        Assert.DoesNotContain(emoji.Entries, e => e.Token.Contains('\uFFFD'));
     }
 
     [Fact]

@@ -111,12 +111,13 @@ public sealed class PairedTopicsHandler(RunCatalog runs, RunViewCache views) : I
     }
 }
 
-public sealed class PromptDiffHandler(RunCatalog runs, RunViewCache views, LiveModelService models) : IRequestHandler<PromptDiffQuery, PromptDiffResult>
+public sealed class PromptDiffHandler(RunCatalog runs, LiveModelService models) : IRequestHandler<PromptDiffQuery, PromptDiffResult>
 {
     public async ValueTask<PromptDiffResult> Handle(PromptDiffQuery request, CancellationToken cancellationToken)
     {
         var run = await runs.OpenAsync(request.RunId, cancellationToken);
-        var decode = views.Decoder();
+        // Read as the Live page reads tokens: a character split over byte-level tokens once, not as "�" per piece (#14 A13).
+        IReadOnlyList<string> decode(IReadOnlyList<int> ids) => models.TokenPieces(ids).Select(p => p.Text).ToList();
         var promptA = RunViews.Find(run.Result, request.IdA);
         var a = RunViews.ForDiff(promptA, decode);
         if (string.IsNullOrWhiteSpace(request.TypedB))
