@@ -27,6 +27,18 @@ public sealed class ScreenshotTests(DashboardFixture dashboard)
                 await page.GetByTestId("prompt-input").FillAsync("Explain how a hash map handles collisions, as if I were a novice.");
                 await page.GetByTestId("feature-row").Nth(1).ClickAsync();
                 await Assertions.Expect(page.GetByText("Heat: feature")).ToBeVisibleAsync();
+                await page.GetByTestId("token-strip").Locator(".saex-token", new() { HasText = "collisions" }).ClickAsync();
+                await Assertions.Expect(page.GetByTestId("token-feature-row").First).ToBeVisibleAsync();
+            }),
+            ("live-compare", "/", async page =>
+            {
+                await page.GetByTestId("prompt-input").FillAsync("hey so like what even is a hash map lol");
+                await Assertions.Expect(page.GetByTestId("feature-row").First).ToBeVisibleAsync();
+                await page.GetByTestId("compare-toggle").ClickAsync();
+                await page.GetByTestId("prompt-b-input").FillAsync("Characterise the amortised cost of open addressing under linear probing.");
+                await Assertions.Expect(page.GetByTestId("only-b-row").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+                await page.GetByTestId("only-b-row").First.ClickAsync();
+                await page.GetByTestId("live-pair").ScrollIntoViewIfNeededAsync();
             }),
             ("generate", "/generate?prompt=Explain%20how%20a%20hash%20map%20handles%20collisions.&steer=add:5:20&max=40", async page =>
             {
@@ -42,8 +54,25 @@ public sealed class ScreenshotTests(DashboardFixture dashboard)
                 await Assertions.Expect(page.GetByTestId("differential-link").First).ToBeVisibleAsync();
                 await Assertions.Expect(page.GetByTestId("condition-counts").Locator("g.point")).ToHaveCountAsync(6);
             }),
+            ("compare-volcano", dashboard.WithBuiltInRun("/compare"), async page =>
+            {
+                await Assertions.Expect(page.GetByTestId("volcano-plot").Locator("svg.main-svg").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
+                await page.GetByTestId("volcano-plot").ScrollIntoViewIfNeededAsync();
+            }),
             ("feature", dashboard.WithBuiltInRun("/feature/" + await TopFeatureAsync()), page => Assertions.Expect(page.GetByTestId("feature-distribution").Locator("svg.main-svg").First).ToBeVisibleAsync()),
-            ("umap", dashboard.WithBuiltInRun("/umap"), page => Assertions.Expect(page.GetByTestId("umap-metrics")).ToBeVisibleAsync(new() { Timeout = 60_000 })),
+            ("feature-depth", dashboard.WithBuiltInRun("/feature/" + await TopFeatureAsync()), async page =>
+            {
+                await Assertions.Expect(page.GetByTestId("feature-topics").Locator("svg.main-svg").First).ToBeVisibleAsync();
+                await Assertions.Expect(page.GetByTestId("density-histogram").Locator("svg.main-svg").First).ToBeVisibleAsync();
+                await page.GetByTestId("feature-density").ScrollIntoViewIfNeededAsync();
+            }),
+            ("umap", dashboard.WithBuiltInRun("/umap?colour=topic"), async page =>
+            {
+                await Assertions.Expect(page.GetByTestId("umap-metrics")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+                // The metrics table comes with the fit; both maps' points are drawn once Plotly has loaded.
+                await Assertions.Expect(page.Locator("[data-testid^=umap-plot-] g.trace.scatter").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+                await Assertions.Expect(page.Locator("[data-testid^=umap-plot-]").Nth(1).Locator("g.trace.scatter").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            }),
             ("experiments", "/experiments", page => Assertions.Expect(page.GetByTestId("run-history")).ToBeVisibleAsync()),
             ("settings", "/settings", page => Assertions.Expect(page.GetByTestId("apply-settings")).ToBeVisibleAsync()),
         };
