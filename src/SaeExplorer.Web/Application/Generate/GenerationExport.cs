@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SaeExplorer.Core.Prompts;
 using SaeExplorer.Runs.Contracts;
 using SaeExplorer.Runs.Generation;
 using SaeExplorer.Web.Application.Exports;
@@ -10,7 +11,11 @@ using SaeExplorer.Web.Application.Exports;
 namespace SaeExplorer.Web.Application.Generate;
 
 /// <summary>One side's answer as the Generate page holds it, for export.</summary>
-public sealed record AnswerRecord(AnswerSide Side, IReadOnlyList<int> TokenIds, IReadOnlyList<string> Tokens, FinishedAnswer? Finished, string? Error);
+/// <param name="Pieces">How each token reads: a character split over byte-level tokens once, so the text is the answer's own characters.</param>
+public sealed record AnswerRecord(AnswerSide Side, IReadOnlyList<int> TokenIds, IReadOnlyList<TokenPiece> Pieces, FinishedAnswer? Finished, string? Error)
+{
+    public string Text => string.Concat(Pieces.Select(p => p.Text));
+}
 
 /// <summary>The baseline/steered pair of the Generate page as JSON (answers-file field names) or Markdown.</summary>
 public static class GenerationExport
@@ -26,7 +31,7 @@ public static class GenerationExport
             ["answers"] = new JsonArray([.. answers.Select(a => (JsonNode)new JsonObject
             {
                 ["side"] = a.Side == AnswerSide.Baseline ? "baseline" : "steered",
-                ["text"] = string.Concat(a.Tokens),
+                ["text"] = a.Text,
                 ["token_ids"] = new JsonArray([.. a.TokenIds.Select(id => (JsonNode)id)]),
                 ["finish_reason"] = a.Finished?.FinishReason ?? (a.Error is null ? "incomplete" : "error"),
                 ["error"] = a.Error,
@@ -50,7 +55,7 @@ public static class GenerationExport
         foreach (var a in answers)
         {
             md.Append("## ").Append(a.Side == AnswerSide.Baseline ? "Baseline" : "Steered").Append("\n\n");
-            foreach (var line in string.Concat(a.Tokens).Split('\n'))
+            foreach (var line in a.Text.Split('\n'))
                 md.Append("> ").Append(line).Append('\n');
             md.Append('\n');
             md.Append(string.Create(CultureInfo.InvariantCulture, $"{a.TokenIds.Count} tokens, {a.Finished?.FinishReason ?? a.Error ?? "incomplete"}\n\n"));

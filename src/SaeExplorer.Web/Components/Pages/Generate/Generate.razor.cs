@@ -184,7 +184,7 @@ public sealed partial class Generate : IDisposable
     }
 
     private IReadOnlyList<AnswerRecord> Records() =>
-        [.. _answers.Values.Select(v => new AnswerRecord(v.Side, v.Ids, v.Tokens, v.Finished, v.Error))];
+        [.. _answers.Values.Select(v => new AnswerRecord(v.Side, v.Ids, v.Pieces, v.Finished, v.Error))];
 
     private async Task ExportJson()
     {
