@@ -130,10 +130,17 @@ public static class FeatureProfiles
     }
 
     /// <summary>
-    /// <paramref name="feature"/>'s pooled value per topic and condition (0 where inactive). A topic with several prompts
-    /// in one condition gets their mean. Topics in order of first appearance; prompts without a topic are left out.
+    /// <paramref name="feature"/>'s pooled value per topic and condition (0 where inactive); see
+    /// <see cref="ByTopic(IReadOnlyList{PooledPrompt}, Func{PooledPrompt, double})"/>.
     /// </summary>
-    public static TopicValues ByTopic(IReadOnlyList<PooledPrompt> prompts, int feature)
+    public static TopicValues ByTopic(IReadOnlyList<PooledPrompt> prompts, int feature) => ByTopic(prompts, p => p.Features.ValueOf(feature));
+
+    /// <summary>
+    /// <paramref name="value"/> of each prompt per topic and condition: a topic with several prompts in one condition gets
+    /// their mean, one with none there null. Conditions and topics in order of first appearance; prompts without a topic
+    /// are left out.
+    /// </summary>
+    public static TopicValues ByTopic(IReadOnlyList<PooledPrompt> prompts, Func<PooledPrompt, double> value)
     {
         var conditions = prompts.Select(p => p.Condition).Distinct(StringComparer.Ordinal).ToArray();
         var column = conditions.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
@@ -148,9 +155,8 @@ public static class FeatureProfiles
                 sums[p.Topic] = row = new (double, int)[conditions.Length];
                 order.Add(p.Topic);
             }
-            int k = Array.BinarySearch(p.Features.Indices, feature);
             ref var cell = ref row[column[p.Condition]];
-            cell = (cell.Sum + (k >= 0 ? p.Features.Values[k] : 0), cell.Count + 1);
+            cell = (cell.Sum + value(p), cell.Count + 1);
         }
         return new TopicValues(conditions, order.Select(topic =>
             new TopicRow(topic, sums[topic].Select(c => c.Count == 0 ? (double?)null : c.Sum / c.Count).ToArray())).ToArray());

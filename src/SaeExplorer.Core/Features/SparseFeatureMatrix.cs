@@ -57,4 +57,7 @@ public sealed record SparseFeatureMatrix(int TokenCount, int FeatureCount, int[]
 public sealed record SparseVector(int FeatureCount, int[] Indices, float[] Values)
 {
     public int ActiveCount => Indices.Length;
+
+    /// <summary>The value of <paramref name="feature"/>: 0 where it is not active (indices are ascending).</summary>
+    public float ValueOf(int feature) => Array.BinarySearch(Indices, feature) is var k and >= 0 ? Values[k] : 0;
 }

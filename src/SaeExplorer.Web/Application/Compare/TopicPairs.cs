@@ -31,32 +31,28 @@ public static class TopicPairs
     {
         if (a == b)
             throw new ArgumentException($"both sides are '{a}'; a topic cannot be paired with itself.", nameof(b));
-        var topics = prompts.Where(p => p.Topic.Length > 0).Select(p => p.Topic).Distinct(StringComparer.Ordinal).ToList();
-        var sideA = Means(prompts, a, value);
-        var sideB = Means(prompts, b, value);
-        var pairs = topics.Where(t => sideA.ContainsKey(t) && sideB.ContainsKey(t)).Select(t => new TopicPair(t, sideA[t], sideB[t])).ToList();
-        return new PairedTopics(a, b, metric, pairs,
-            topics.Where(t => sideA.ContainsKey(t) && !sideB.ContainsKey(t)).ToList(),
-            topics.Where(t => sideB.ContainsKey(t) && !sideA.ContainsKey(t)).ToList());
+        var byTopic = FeatureProfiles.ByTopic(prompts, value);
+        int ia = Column(byTopic, a), ib = Column(byTopic, b);
+        var rows = byTopic.Topics.Select(r => (r.Topic, A: At(r, ia), B: At(r, ib))).ToList();
+        return new PairedTopics(a, b, metric,
+            rows.Where(r => r.A is not null && r.B is not null).Select(r => new TopicPair(r.Topic, r.A!.Value, r.B!.Value)).ToList(),
+            rows.Where(r => r.A is not null && r.B is null).Select(r => r.Topic).ToList(),
+            rows.Where(r => r.B is not null && r.A is null).Select(r => r.Topic).ToList());
     }
+
+    private static double? At(TopicRow row, int column) => column < 0 ? null : row.Values[column];
 
     /// <summary>Latents active in a pooled prompt.</summary>
     public static double ActiveCount(PooledPrompt prompt) => prompt.Features.ActiveCount;
 
     /// <summary>One latent's pooled value in a prompt, 0 where inactive.</summary>
-    public static Func<PooledPrompt, double> FeatureValue(int feature) => prompt =>
-    {
-        // Sparse vectors keep ascending indices.
-        int k = Array.BinarySearch(prompt.Features.Indices, feature);
-        return k >= 0 ? prompt.Features.Values[k] : 0;
-    };
+    public static Func<PooledPrompt, double> FeatureValue(int feature) => prompt => prompt.Features.ValueOf(feature);
 
     public static Table ToTable(PairedTopics paired) =>
         new(["topic", "metric", "condition_a", "value_a", "condition_b", "value_b", "difference_b_minus_a"],
             paired.Pairs.Select(p => (IReadOnlyList<object?>)[p.Topic, paired.Metric, paired.A, p.A, paired.B, p.B, p.B - p.A]));
 
-    private static Dictionary<string, double> Means(IReadOnlyList<PooledPrompt> prompts, string condition, Func<PooledPrompt, double> value) =>
-        prompts.Where(p => p.Condition == condition && p.Topic.Length > 0)
-            .GroupBy(p => p.Topic, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Average(value), StringComparer.Ordinal);
+    /// <summary>A condition's column, or -1 when no prompt has it (every topic then has nothing on that side).</summary>
+    private static int Column(TopicValues byTopic, string condition) =>
+        byTopic.Conditions.ToList().IndexOf(condition);
 }

@@ -10,6 +10,7 @@ using SaeExplorer.Core.Features;
 using SaeExplorer.Reports.Figures;
 using SaeExplorer.Reports.Tables;
 using SaeExplorer.Web.Application.Compare;
+using SaeExplorer.Web.Application.Live;
 using SaeExplorer.Web.Infrastructure;
 
 namespace SaeExplorer.Web.Components.Pages.Compare;
@@ -65,7 +66,7 @@ public sealed partial class Compare : IDisposable
     private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
     private string DifferentialCaption =>
-        _comparison is { } c ? $"Features that differ between {c.Summary.Contrast.A} and {c.Summary.Contrast.BName} ({Live.Live.PoolingName(_pooling)} pooling)." : "";
+        _comparison is { } c ? $"Features that differ between {c.Summary.Contrast.A} and {c.Summary.Contrast.BName} ({PoolingNames.Of(_pooling)} pooling)." : "";
 
     [Inject] private AddressState Address { get; set; } = null!;
 
@@ -75,7 +76,7 @@ public sealed partial class Compare : IDisposable
     [SupplyParameterFromQuery(Name = "feature")] public int? FeatureFromAddress { get; set; }
 
     private string VolcanoCaption =>
-        _volcano is { } v ? $"Volcano plot of {v.A} against {v.B} ({Live.Live.PoolingName(_pooling)} pooling): log₂ odds ratio of being active against −log₁₀ Fisher q." : "";
+        _volcano is { } v ? $"Volcano plot of {v.A} against {v.B} ({PoolingNames.Of(_pooling)} pooling): log₂ odds ratio of being active against −log₁₀ Fisher q." : "";
 
     /// <summary>Whether the run's prompts name topics, so that two conditions can be paired by them.</summary>
     private bool HasTopics => _outline?.Prompts.Any(p => p.Topic.Length > 0) == true;
@@ -294,14 +295,14 @@ public sealed partial class Compare : IDisposable
     }
 
     private Figure CountsFigure() =>
-        CompareFigures.ConditionCounts(_counts!, $"Active features per condition ({Live.Live.PoolingName(_pooling)})");
+        CompareFigures.ConditionCounts(_counts!, $"Active features per condition ({PoolingNames.Of(_pooling)})");
 
     private Table CountsTable() => AnalysisTables.ConditionCounts(_counts!);
 
     private Table DifferentialExport() => DifferentialTable.ToTable(_rows);
 
     private Figure VolcanoFigure() =>
-        CompareFigures.VolcanoFigure(_volcano!, $"{_volcano!.A} vs {_volcano.B} ({Live.Live.PoolingName(_pooling)})");
+        CompareFigures.VolcanoFigure(_volcano!, $"{_volcano!.A} vs {_volcano.B} ({PoolingNames.Of(_pooling)})");
 
     private Table VolcanoTable() => CompareFigures.VolcanoTable(_volcano!);
 

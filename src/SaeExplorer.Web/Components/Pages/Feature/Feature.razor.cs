@@ -10,6 +10,7 @@ using SaeExplorer.Reports.Figures;
 using SaeExplorer.Runs.Autointerp;
 using SaeExplorer.Web.Application.Compare;
 using SaeExplorer.Web.Application.Features;
+using SaeExplorer.Web.Application.Live;
 using SaeExplorer.Web.Infrastructure;
 using PlotlyLayout = Plotly.Blazor.Layout;
 using Table = SaeExplorer.Reports.Tables.Table;
@@ -342,7 +343,7 @@ public sealed partial class Feature : IDisposable
     }
 
     private Figure ActivationFigure() =>
-        CompareFigures.FeatureActivation(_detail!.Run!.Distribution, $"Feature {_detail.Feature} ({Live.Live.PoolingName(_detail.Run.Pooling)})");
+        CompareFigures.FeatureActivation(_detail!.Run!.Distribution, $"Feature {_detail.Feature} ({PoolingNames.Of(_detail.Run.Pooling)})");
 
     private Table DistributionTable() => FeatureTables.Distribution(_detail!.Run!.Distribution);
 

@@ -14,8 +14,6 @@ public sealed partial class Live : IDisposable
     public static readonly (string Value, string Name)[] ChatFormatChoices =
         [("auto", "auto (from the model)"), ("llama3.1", "Llama 3.1/3.3 Instruct"), ("llama3", "Llama 3.0 Instruct"), ("none", "none (raw text)")];
 
-    public static readonly (PoolingMethod Value, string Name)[] PoolingChoices = PoolingNames.All;
-
     [Inject] private IMediator Mediator { get; set; } = null!;
 
     /// <summary>A prompt to start with (the UMAP page opens prompts here).</summary>
@@ -47,8 +45,6 @@ public sealed partial class Live : IDisposable
     private LiveAnalysis? _analysisB;
     private PromptPair? _pair;
     private string? _errorB;
-
-    public static string PoolingName(PoolingMethod pooling) => PoolingNames.Of(pooling);
 
     protected override async Task OnInitializedAsync()
     {
