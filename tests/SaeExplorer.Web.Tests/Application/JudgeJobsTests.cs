@@ -20,7 +20,7 @@ public sealed class JudgeJobsTests : IAsyncLifetime
     private const int Calls = 12 + 6 + 2 * (3 * 3 + 6);
 
     private readonly TempDirectory _directory = new();
-    private readonly ScriptedJudge _judge = new();
+    private readonly ScriptedServer _judge = new();
     private readonly JudgeSettingsHolder _settings = new(Options.Create(new SaeExplorerOptions()));
     private FeatureStore _store = null!;
     private JudgeJobs _jobs = null!;
@@ -106,7 +106,7 @@ public sealed class JudgeJobsTests : IAsyncLifetime
     [Fact]
     public async Task A_refused_key_ends_the_judging_with_one_line_and_stores_no_verdicts()
     {
-        _judge.Status = 401;
+        _judge.Fallback = ScriptedServer.Failing(401);
 
         var (_, changes) = await JudgeAsync();
 
@@ -120,7 +120,7 @@ public sealed class JudgeJobsTests : IAsyncLifetime
     [Fact]
     public async Task A_judging_can_be_cancelled_and_a_run_is_judged_once_at_a_time()
     {
-        _judge.Delay = TimeSpan.FromSeconds(2);
+        _judge.SlowDown(TimeSpan.FromSeconds(2));
         _settings.Current = _settings.Current with { Concurrency = 1 };
 
         var (_, changes) = await JudgeAsync(whileRunning: _ =>

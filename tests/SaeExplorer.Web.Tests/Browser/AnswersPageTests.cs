@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Playwright;
 using SaeExplorer.Storage;
+using SaeExplorer.Tests;
 using SaeExplorer.Web.Tests.Application;
 
 namespace SaeExplorer.Web.Tests.Browser;
@@ -188,7 +189,7 @@ public sealed class AnswersPageTests(DashboardFixture dashboard, AnswersDashboar
     [Fact]
     public async Task Judging_from_the_page_against_a_scripted_judge_fills_in_the_scores()
     {
-        await using var judge = new ScriptedJudge();
+        await using var judge = new ScriptedServer();
         await UseJudgeAsync(judge.BaseUrl, "scripted-judge", answers.KeyVariable);
 
         var page = await OpenAsync($"/answers?run={answers.RunToJudge}&topic=gravity");
@@ -229,7 +230,7 @@ public sealed class AnswersPageTests(DashboardFixture dashboard, AnswersDashboar
         await Assertions.Expect(page.GetByTestId("judge-error")).ToContainTextAsync("$SAEX_TEST_UNSET_API_KEY is not set");
 
         // A judge that refuses the key stops the judging with one line.
-        await using var judge = new ScriptedJudge { Status = 401 };
+        await using var judge = new ScriptedServer { Fallback = ScriptedServer.Failing(401) };
         await UseJudgeAsync(judge.BaseUrl, "refusing-judge", answers.KeyVariable);
         await page.GetByTestId("judge-run").ClickAsync();
         await Assertions.Expect(page.GetByTestId("judge-error")).ToContainTextAsync("refused the API key (HTTP 401)", new() { Timeout = 60_000 });
@@ -241,7 +242,7 @@ public sealed class AnswersPageTests(DashboardFixture dashboard, AnswersDashboar
     [Fact]
     public async Task The_api_key_reaches_the_judge_and_nothing_else()
     {
-        await using var judge = new ScriptedJudge();
+        await using var judge = new ScriptedServer();
         var pages = new List<string> { await UseJudgeAsync(judge.BaseUrl, "secret-judge", answers.KeyVariable) };
 
         var page = await OpenAsync($"/answers?run={answers.RunForTheKey}&topic=gravity");

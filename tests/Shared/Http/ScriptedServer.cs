@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace SaeExplorer.Judge.Tests;
+namespace SaeExplorer.Tests;
 
 /// <summary>One scripted reply: an HTTP status, the assistant's content (or a raw body), a delay, a finish reason.</summary>
 public sealed record Scripted(int Status = 200, string? Content = null, string? RawBody = null, TimeSpan Delay = default, string FinishReason = "stop",
@@ -17,7 +17,7 @@ public sealed record Scripted(int Status = 200, string? Content = null, string? 
 /// <summary>
 /// A real OpenAI-compatible HTTP server on a loopback port that answers from a script: the replies queued by
 /// <see cref="Enqueue"/> in order, then <see cref="Fallback"/> (computed from the request) for every later call.
-/// It records every request body and Authorization header it saw.
+/// It records every request body and Authorization header it saw. The judge's tests and the dashboard's share it.
 /// </summary>
 public sealed class ScriptedServer : IAsyncDisposable
 {
@@ -59,6 +59,17 @@ public sealed class ScriptedServer : IAsyncDisposable
     public Func<JsonObject, Scripted> Fallback { get; set; } = body => new Scripted(Content: IsPairwise(body)
         ? "{\"preferred\":\"A\",\"rationale\":\"A is clearer.\"}"
         : "{\"accuracy\":7,\"completeness\":6,\"clarity\":8,\"usefulness\":7,\"rationale\":\"Correct but brief.\"}");
+
+    /// <summary>A reply for every later call: the HTTP error <paramref name="status"/> with an OpenAI-style error body.</summary>
+    public static Func<JsonObject, Scripted> Failing(int status) =>
+        _ => new Scripted(status, RawBody: "{\"error\":{\"message\":\"scripted failure\"}}");
+
+    /// <summary>Every later reply as the fallback gives it, after <paramref name="delay"/>.</summary>
+    public void SlowDown(TimeSpan delay)
+    {
+        var reply = Fallback;
+        Fallback = body => reply(body) with { Delay = delay };
+    }
 
     public void Enqueue(params Scripted[] replies)
     {
