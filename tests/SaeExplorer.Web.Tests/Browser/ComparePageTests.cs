@@ -55,6 +55,26 @@ public sealed partial class ComparePageTests(DashboardFixture dashboard)
     }
 
     [Fact]
+    public async Task The_q_threshold_is_in_the_address_and_a_reload_keeps_it()
+    {
+        await dashboard.EnsureBuiltInRunAsync();
+        var page = await dashboard.NewPageAsync(dashboard.WithBuiltInRun("/compare") + "&q=0.2");
+        var count = page.GetByTestId("differential-count");
+        await Assertions.Expect(count).ToContainTextAsync("q ≤ 0.2", new() { Timeout = 60_000 });
+
+        await page.GetByTestId("q-threshold").FillAsync("0.01");
+        await page.GetByTestId("q-threshold").PressAsync("Tab");
+        await page.WaitForURLAsync("**q=0.01**");
+        await Assertions.Expect(count).ToContainTextAsync("q ≤ 0.01");
+        int shown = int.Parse((await count.InnerTextAsync()).Split(' ')[0], System.Globalization.NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+
+        await page.ReloadAsync();
+        await Assertions.Expect(count).ToContainTextAsync("q ≤ 0.01", new() { Timeout = 60_000 });
+        await Assertions.Expect(count).ToContainTextAsync($"{shown} of");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_typed_prompt_is_diffed_against_a_prompt_of_the_run()
     {
         var page = await OpenAsync();

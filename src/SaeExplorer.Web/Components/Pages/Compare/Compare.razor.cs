@@ -45,7 +45,8 @@ public sealed partial class Compare : IDisposable
     private PlotlyLayout _countsLayout = new();
     private int _countsRevision;
     private ConditionComparison? _comparison;
-    private double _maxQ = 0.05;
+    private const double DefaultMaxQ = 0.05;
+    private double _maxQ = DefaultMaxQ;
     private IReadOnlyList<DifferentialRow> _rows = [];
     private VolcanoView? _volcano;
     private int _volcanoRevision;
@@ -74,6 +75,8 @@ public sealed partial class Compare : IDisposable
     [SupplyParameterFromQuery(Name = "b")] public string? BFromAddress { get; set; }
     [SupplyParameterFromQuery(Name = "pooling")] public string? PoolingFromAddress { get; set; }
     [SupplyParameterFromQuery(Name = "feature")] public int? FeatureFromAddress { get; set; }
+    /// <summary>The q threshold, read by hand: a hand-edited "q=abc" leaves the default rather than failing the page.</summary>
+    [SupplyParameterFromQuery(Name = "q")] public string? QFromAddress { get; set; }
 
     private string VolcanoCaption =>
         _volcano is { } v ? $"Volcano plot of {v.A} against {v.B} ({PoolingNames.Of(_pooling)} pooling): log₂ odds ratio of being active against −log₁₀ Fisher q." : "";
@@ -87,11 +90,13 @@ public sealed partial class Compare : IDisposable
         _b = BFromAddress ?? _b;
         _pooling = AddressState.Pooling(PoolingFromAddress) ?? _pooling;
         _pairedFeature = FeatureFromAddress is >= 0 ? FeatureFromAddress : null;
+        if (double.TryParse(QFromAddress, NumberStyles.Float, CultureInfo.InvariantCulture, out double q) && q is >= 0 and <= 1)
+            _maxQ = q;
     }
 
     /// <summary>The comparison shown, in the address.</summary>
     private void KeepInAddress() => Address.Set(("a", _a), ("b", _b), ("pooling", AddressState.Name(_pooling)),
-        ("feature", _pairedFeature?.ToString(CultureInfo.InvariantCulture)));
+        ("feature", _pairedFeature?.ToString(CultureInfo.InvariantCulture)), ("q", _maxQ == DefaultMaxQ ? null : _maxQ.ToString("R", CultureInfo.InvariantCulture)));
 
     private async Task OnRunChanged(string runId)
     {
@@ -154,6 +159,7 @@ public sealed partial class Compare : IDisposable
     private void OnMaxQChanged(double value)
     {
         _maxQ = Math.Clamp(value, 0, 1);
+        KeepInAddress();
         Filter();
     }
 
