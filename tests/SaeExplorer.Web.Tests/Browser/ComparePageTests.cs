@@ -62,9 +62,15 @@ public sealed partial class ComparePageTests(DashboardFixture dashboard)
         var count = page.GetByTestId("differential-count");
         await Assertions.Expect(count).ToContainTextAsync("q ≤ 0.2", new() { Timeout = 60_000 });
 
-        await page.GetByTestId("q-threshold").FillAsync("0.01");
-        await page.GetByTestId("q-threshold").PressAsync("Tab");
-        await page.WaitForURLAsync("**q=0.01**");
+        // The page's other cards (volcano, paired topics, token diff) load after the table, and each re-renders the page:
+        // typed into before they are in, the field can be drawn over with the old value.
+        await Assertions.Expect(page.GetByTestId("diff-summary")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("volcano-plot").Locator("svg.main-svg").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await dashboard.ClickUntilAtAsync(page, async _ =>
+        {
+            await page.GetByTestId("q-threshold").FillAsync("0.01");
+            await page.GetByTestId("q-threshold").PressAsync("Tab");
+        }, options => page.WaitForURLAsync("**q=0.01**", options), "q=0.01 in the address", TimeSpan.FromSeconds(10));
         await Assertions.Expect(count).ToContainTextAsync("q ≤ 0.01");
         int shown = int.Parse((await count.InnerTextAsync()).Split(' ')[0], System.Globalization.NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
 
