@@ -22,7 +22,8 @@ public sealed class ConcurrentSessionsTests(DashboardFixture dashboard)
     public async Task Twenty_concurrent_live_sessions_each_get_their_own_features()
     {
         // Opening is not what is under test: open the sessions a few at a time (each loads the page's scripts), then
-        // have all twenty work at once.
+        // have all twenty work at once — and only them: pages earlier tests left open are closed.
+        await dashboard.CloseOpenPagesAsync();
         var pages = new List<IPage>();
         foreach (var batch in Words.Chunk(5))
             pages.AddRange(await Task.WhenAll(batch.Select(_ => dashboard.NewPageAsync("/"))));
